@@ -1,0 +1,104 @@
+// Package frontend holds what people see: html/template pages parsed once
+// at start-up from embedded files, the stylesheet and the small script
+// that enhances pages, and the Korean and English message catalogues.
+// Nothing here loads from the internet.
+package frontend
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html static i18n/*.json
+var files embed.FS
+
+// Static is the tree served under /static/.
+func Static() fs.FS {
+	sub, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err) // the embed directive guarantees the directory
+	}
+	return sub
+}
+
+// Renderer executes pages. Each page is the layout plus one page file,
+// parsed at start-up so a template error stops the server from starting
+// rather than surfacing on some request later.
+type Renderer struct {
+	pages   map[string]*template.Template
+	catalog *Catalog
+}
+
+// NewRenderer parses every page under templates/.
+func NewRenderer(cat *Catalog) (*Renderer, error) {
+	base, err := template.New("layout.html").Funcs(funcs()).ParseFS(files, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("list templates: %w", err)
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, catalog: cat}
+	for _, name := range names {
+		page := strings.TrimSuffix(path.Base(name), ".html")
+		if page == "layout" || page == "partials" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", page, err)
+		}
+		r.pages[page] = t
+	}
+	return r, nil
+}
+
+// Render writes the page into w. It renders into a buffer first so that a
+// failing template never leaves half a page behind a 200 status.
+func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no page %q", page)
+	}
+	p.cat = r.catalog
+	p.Page = page
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// HasPage tells whether a page exists (used by tests).
+func (r *Renderer) HasPage(page string) bool { _, ok := r.pages[page]; return ok }
+
+var seoul = time.FixedZone("KST", 9*60*60)
+
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		// Times are stored in UTC and shown in Korea time, where the council sits.
+		"kst": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(seoul).Format("2006-01-02 15:04")
+		},
+		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"add": func(a, b int) int { return a + b },
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+	}
+}

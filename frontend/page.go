@@ -1,0 +1,52 @@
+package frontend
+
+import "net/url"
+
+// Viewer is the signed-in person as pages show them.
+type Viewer struct {
+	ID           int64
+	Name         string
+	Email        string
+	Role         string
+	Group        string // group key, members only
+	GroupName    string
+	Organisation string
+}
+
+// Page is what every template receives: the frame (language, viewer, CSRF
+// token, demo flag) and the page's own Data.
+type Page struct {
+	Lang    string
+	Title   string
+	Viewer  *Viewer
+	CSRF    string
+	Demo    bool
+	Path    string // current path with query, for the language switch
+	Flash   string
+	Error   string
+	Fields  map[string]string
+	Data    any
+	Status  int
+	Page    string
+	Council string
+	cat     *Catalog
+}
+
+// T translates key into the page's language.
+func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
+
+// Other is the language the switch offers.
+func (p *Page) Other() string {
+	if p.Lang == "en" {
+		return "ko"
+	}
+	return "en"
+}
+
+// LangURL is the link that switches language and comes back here.
+func (p *Page) LangURL(lang string) string {
+	return "/lang/" + lang + "?next=" + url.QueryEscape(p.Path)
+}
+
+// Is reports whether the viewer holds role.
+func (p *Page) Is(role string) bool { return p.Viewer != nil && p.Viewer.Role == role }

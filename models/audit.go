@@ -1,0 +1,218 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+	"gorm.io/gorm"
+
+	"roundtable/models/auditlog"
+)
+
+// AuditEvent is one row of the append-only decision history. Data holds
+// ids and non-personal fields only: the history is read by auditors, who
+// must never see personal data.
+type AuditEvent struct {
+	Seq        int64 `gorm:"primaryKey;autoIncrement:false"`
+	At         time.Time
+	ActorID    *int64
+	Actor      *User `gorm:"foreignKey:ActorID"`
+	ActorRole  string
+	Action     string
+	ObjectType string
+	ObjectID   int64
+	Data       string
+	RequestID  string
+	IP         string `gorm:"column:ip"`
+	PrevHash   string
+	Hash       string
+}
+
+// Record is the hashed form of the event; the auditlog package defines
+// its canonical bytes.
+func (e *AuditEvent) Record() auditlog.Record {
+	var actor int64
+	if e.ActorID != nil {
+		actor = *e.ActorID
+	}
+	return auditlog.Record{Seq: e.Seq, At: e.At, ActorID: actor, ActorRole: e.ActorRole, Action: e.Action,
+		ObjectType: e.ObjectType, ObjectID: e.ObjectID, Data: json.RawMessage(e.Data), RequestID: e.RequestID, IP: e.IP}
+}
+
+type auditTreeHash struct {
+	Idx  int64 `gorm:"primaryKey;autoIncrement:false"`
+	Hash []byte
+}
+
+func (auditTreeHash) TableName() string { return "audit_tree_hashes" }
+
+type auditHead struct {
+	ID       int64
+	Size     int64
+	LastHash string
+}
+
+func (auditHead) TableName() string { return "audit_heads" }
+
+// AuditCheckpoint is a signed statement of the log's size and root.
+type AuditCheckpoint struct {
+	ID        int64
+	Size      int64
+	Root      string
+	Note      string
+	Reason    string
+	CreatedAt time.Time
+}
+
+var zeroHashHex = auditlog.HashHex(tlog.Hash{})
+
+// txHashReader reads stored Merkle hashes inside the caller's transaction,
+// so the tree the new event extends is exactly the one the transaction sees.
+type txHashReader struct{ tx *gorm.DB }
+
+func (r txHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	var rows []auditTreeHash
+	if err := r.tx.Where("idx IN ?", indexes).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read tree hashes: %w", err)
+	}
+	byIdx := make(map[int64][]byte, len(rows))
+	for _, row := range rows {
+		byIdx[row.Idx] = row.Hash
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := byIdx[idx]
+		if !ok || len(h) != len(tlog.Hash{}) {
+			return nil, fmt.Errorf("tree hash %d missing", idx)
+		}
+		copy(out[i][:], h)
+	}
+	return out, nil
+}
+
+// record appends one event to the history inside tx. Every state change in
+// the store calls it in the same transaction as the change, so a change
+// without its event (or an event without its change) cannot be committed.
+//
+// Sequence numbers come from the single audit_heads row: the UPDATE takes a
+// row lock that serialises concurrent writers on PostgreSQL (SQLite's
+// immediate transactions already serialise them), which gives gap-free,
+// duplicate-free numbers and one hash chain across server instances.
+func (s *Store) record(tx *gorm.DB, actor Actor, action, objectType string, objectID int64, data any) error {
+	payload := []byte("{}")
+	if data != nil {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return fmt.Errorf("audit %s: encode data: %w", action, err)
+		}
+		payload = b
+	}
+	if err := tx.Exec("UPDATE audit_heads SET size = size + 1 WHERE id = 1").Error; err != nil {
+		return fmt.Errorf("audit %s: lock head: %w", action, err)
+	}
+	var head auditHead
+	if err := tx.First(&head, 1).Error; err != nil {
+		return fmt.Errorf("audit %s: read head: %w", action, err)
+	}
+	ev := AuditEvent{Seq: head.Size, At: s.Now(), ActorRole: actor.Role, Action: action, ObjectType: objectType,
+		ObjectID: objectID, Data: string(payload), RequestID: actor.RequestID, IP: actor.IP, PrevHash: head.LastHash}
+	if actor.UserID != 0 {
+		id := actor.UserID
+		ev.ActorID = &id
+	}
+	if ev.ActorRole == "" {
+		ev.ActorRole = "system"
+	}
+	canonical := ev.Record().Canonical()
+	prev, err := auditlog.ParseHashHex(head.LastHash)
+	if err != nil {
+		return fmt.Errorf("audit %s: previous hash: %w", action, err)
+	}
+	leaf := auditlog.LeafHash(canonical)
+	ev.Hash = auditlog.HashHex(auditlog.ChainHash(prev, leaf))
+
+	base, stored, err := auditlog.HashesToStore(ev.Seq, leaf, txHashReader{tx})
+	if err != nil {
+		return fmt.Errorf("audit %s: tree hashes: %w", action, err)
+	}
+	rows := make([]auditTreeHash, len(stored))
+	for i, h := range stored {
+		rows[i] = auditTreeHash{Idx: base + int64(i), Hash: h[:]}
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return fmt.Errorf("audit %s: store tree hashes: %w", action, err)
+	}
+	if err := tx.Create(&ev).Error; err != nil {
+		return fmt.Errorf("audit %s: insert event: %w", action, err)
+	}
+	if err := tx.Model(&auditHead{}).Where("id = 1").Update("last_hash", ev.Hash).Error; err != nil {
+		return fmt.Errorf("audit %s: advance head: %w", action, err)
+	}
+	return nil
+}
+
+// Record writes a stand-alone event, for things that change no other row
+// (e.g. a raw-report view or a permission denial).
+func (s *Store) Record(ctx context.Context, actor Actor, action, objectType string, objectID int64, data any) error {
+	return s.tx(ctx, func(tx *gorm.DB) error { return s.record(tx, actor, action, objectType, objectID, data) })
+}
+
+// AuditSize is the number of events in the history.
+func (s *Store) AuditSize(ctx context.Context) (int64, error) {
+	var head auditHead
+	if err := s.db.WithContext(ctx).First(&head, 1).Error; err != nil {
+		return 0, fmt.Errorf("read audit head: %w", err)
+	}
+	return head.Size, nil
+}
+
+// AuditFilter selects events for the history API; After/Limit page by
+// seq (keyset), which stays fast however long the log grows.
+type AuditFilter struct {
+	After      int64
+	Limit      int
+	Action     string
+	ActorID    int64
+	ObjectType string
+	ObjectID   int64
+}
+
+// MaxAuditPage bounds one page of the history.
+const MaxAuditPage = 500
+
+// AuditEvents returns events after f.After in seq order, with actors.
+func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	if f.Limit <= 0 || f.Limit > MaxAuditPage {
+		f.Limit = 100
+	}
+	q := s.db.WithContext(ctx).Preload("Actor").Preload("Actor.Group").Where("seq > ?", f.After)
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.ActorID != 0 {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.ObjectType != "" {
+		q = q.Where("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != 0 {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	var evs []AuditEvent
+	if err := q.Order("seq").Limit(f.Limit).Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return evs, nil
+}
+
+// RecentAuditEvents returns the newest events first, for overview pages.
+func (s *Store) RecentAuditEvents(ctx context.Context, n int) ([]AuditEvent, error) {
+	var evs []AuditEvent
+	if err := s.db.WithContext(ctx).Preload("Actor").Preload("Actor.Group").Order("seq DESC").Limit(n).Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("list recent audit events: %w", err)
+	}
+	return evs, nil
+}

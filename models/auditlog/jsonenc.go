@@ -1,0 +1,139 @@
+package auditlog
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string under the rules of the canonical
+// encoding (see doc.go): only '"', '\\' and U+0000..U+001F are escaped, the
+// latter always as \u00xx with lowercase hex, and each byte that is not part
+// of valid UTF-8 becomes U+FFFD. These rules are ours rather than
+// encoding/json's because the standard library's escaping has changed between
+// releases, and a hash format must not.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// TimeLayout is how times appear in canonical bytes and exports: UTC, always
+// six fractional digits. Microseconds because PostgreSQL stores no more, so
+// a time read back from the database hashes the same as the one written.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// canonicalTime is the instant that gets hashed for t.
+func canonicalTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// appendTime writes t in TimeLayout. It formats by hand because this runs
+// once per event during verification of large exports; years outside
+// 0..9999 (never valid in a record) fall back to the library formatter.
+func appendTime(dst []byte, t time.Time) []byte {
+	t = canonicalTime(t)
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, TimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	micro := t.Nanosecond() / 1000
+	dst = appendDigits(dst, year, 4)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, int(month), 2)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, day, 2)
+	dst = append(dst, 'T')
+	dst = appendDigits(dst, hour, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, minute, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, sec, 2)
+	dst = append(dst, '.')
+	dst = appendDigits(dst, micro, 6)
+	return append(dst, 'Z')
+}
+
+func appendDigits(dst []byte, v, width int) []byte {
+	var buf [8]byte
+	for i := width - 1; i >= 0; i-- {
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(dst, buf[:width]...)
+}
+
+// parseTime reads a time written by appendTime without going through
+// time.Parse, falling back to full RFC 3339 for anything else so that a
+// hand-edited but equivalent time still verifies.
+func parseTime(s []byte) (time.Time, error) {
+	if len(s) == len(TimeLayout) && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+		s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z' {
+		year, ok1 := atoiFixed(s[0:4])
+		month, ok2 := atoiFixed(s[5:7])
+		day, ok3 := atoiFixed(s[8:10])
+		hour, ok4 := atoiFixed(s[11:13])
+		minute, ok5 := atoiFixed(s[14:16])
+		sec, ok6 := atoiFixed(s[17:19])
+		micro, ok7 := atoiFixed(s[20:26])
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 &&
+			month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year) &&
+			hour < 24 && minute < 60 && sec < 60 {
+			return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), nil
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(s))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+func atoiFixed(b []byte) (int, bool) {
+	v := 0
+	for _, c := range b {
+		if !isDigit(c) {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+func daysIn(month, year int) int {
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		return 29
+	}
+	return int("\x1f\x1c\x1f\x1e\x1f\x1e\x1f\x1f\x1e\x1f\x1e\x1f"[month-1])
+}

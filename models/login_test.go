@@ -1,0 +1,170 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"roundtable/models"
+	"roundtable/models/storetest"
+)
+
+// clock is a movable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func demoWithClock(t *testing.T, d models.Dialect) (*models.Store, *clock) {
+	t.Helper()
+	clk := &clock{t: time.Date(2022, 11, 1, 9, 0, 0, 0, time.UTC)}
+	st := storetest.Open(t, d, storetest.Options{Now: clk.Now})
+	if err := st.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st, clk
+}
+
+func TestLoginOutcomesAreRecorded(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			st, _ := demoWithClock(t, d)
+			ctx := context.Background()
+			meta := models.Actor{IP: "192.0.2.1", RequestID: "req-login-1"}
+			if _, err := st.Login(ctx, "nobody@example.org", "whatever-pw", meta); !errors.Is(err, models.ErrInvalidCredentials) {
+				t.Fatalf("unknown account: %v", err)
+			}
+			if _, err := st.Login(ctx, "merchant1@example.org", "wrong-password", meta); !errors.Is(err, models.ErrInvalidCredentials) {
+				t.Fatalf("wrong password: %v", err)
+			}
+			res, err := st.Login(ctx, " MERCHANT1@example.org ", models.DemoPassword, meta)
+			if err != nil {
+				t.Fatalf("right password: %v", err)
+			}
+			if res.User.Email != "merchant1@example.org" || res.Token == "" || res.Session.CSRFToken == "" {
+				t.Fatalf("login result %+v", res)
+			}
+			failed, _ := st.AuditEvents(ctx, models.AuditFilter{Action: "session.login_failed"})
+			if len(failed) != 2 {
+				t.Fatalf("want 2 failed-login events, got %d", len(failed))
+			}
+			if failed[0].ActorID != nil || failed[0].Data != `{"reason":"unknown_account"}` || failed[0].IP != "192.0.2.1" {
+				t.Errorf("unknown-account event = %+v", failed[0])
+			}
+			if failed[1].ActorID == nil || *failed[1].ActorID != res.User.ID || failed[1].Data != `{"reason":"wrong_password"}` {
+				t.Errorf("wrong-password event = %+v", failed[1])
+			}
+			ok, _ := st.AuditEvents(ctx, models.AuditFilter{Action: "session.login"})
+			if len(ok) != 1 || ok[0].RequestID != "req-login-1" {
+				t.Fatalf("login events = %+v", ok)
+			}
+		})
+	}
+}
+
+func TestLoginThrottling(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			st, clk := demoWithClock(t, d)
+			ctx := context.Background()
+			office := models.Actor{IP: "198.51.100.7"}
+			for i := 0; i < 5; i++ {
+				if _, err := st.Login(ctx, "consumer1@example.org", "typo-password", office); !errors.Is(err, models.ErrInvalidCredentials) {
+					t.Fatalf("attempt %d: %v", i+1, err)
+				}
+			}
+			// Even the right password is refused while the account is throttled.
+			if _, err := st.Login(ctx, "consumer1@example.org", models.DemoPassword, office); !errors.Is(err, models.ErrTooManyAttempts) {
+				t.Fatalf("sixth attempt: %v", err)
+			}
+			// One person's typos never lock out a colleague behind the same address.
+			if _, err := st.Login(ctx, "consumer2@example.org", models.DemoPassword, office); err != nil {
+				t.Fatalf("colleague behind the same address: %v", err)
+			}
+			throttled, _ := st.AuditEvents(ctx, models.AuditFilter{Action: "session.login_throttled"})
+			if len(throttled) != 1 {
+				t.Fatalf("want 1 throttled event, got %d", len(throttled))
+			}
+			// The window passes.
+			clk.Add(16 * time.Minute)
+			if _, err := st.Login(ctx, "consumer1@example.org", models.DemoPassword, office); err != nil {
+				t.Fatalf("after the window: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoginThrottlingPerAddress(t *testing.T) {
+	st, _ := demoWithClock(t, models.SQLite)
+	ctx := context.Background()
+	attacker := models.Actor{IP: "203.0.113.9"}
+	// A guessing run spreads over many accounts to stay under the
+	// per-account bar; the per-address bar catches it.
+	for i := 0; i < 100; i++ {
+		_, err := st.Login(ctx, fmt.Sprintf("guess%d@example.org", i%40), "guess", attacker)
+		if !errors.Is(err, models.ErrInvalidCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if _, err := st.Login(ctx, "merchant2@example.org", models.DemoPassword, attacker); !errors.Is(err, models.ErrTooManyAttempts) {
+		t.Fatalf("after 100 failures from one address: %v", err)
+	}
+	if _, err := st.Login(ctx, "merchant2@example.org", models.DemoPassword, models.Actor{IP: "192.0.2.50"}); err != nil {
+		t.Fatalf("same account from another address: %v", err)
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			st, clk := demoWithClock(t, d)
+			ctx := context.Background()
+			res, err := st.Login(ctx, "expert1@example.org", models.DemoPassword, models.Actor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Activity keeps the session alive past the idle limit…
+			for i := 0; i < 5; i++ {
+				clk.Add(3 * time.Hour)
+				if _, _, err := st.SessionByToken(ctx, res.Token); err != nil {
+					t.Fatalf("active session ended after %d×3h: %v", i+1, err)
+				}
+			}
+			// …but never past the absolute limit.
+			clk.Add(10 * time.Hour)
+			if _, _, err := st.SessionByToken(ctx, res.Token); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("session outlived the absolute limit: %v", err)
+			}
+			// Idle expiry.
+			res, _ = st.Login(ctx, "expert1@example.org", models.DemoPassword, models.Actor{})
+			clk.Add(models.SessionIdle + time.Minute)
+			if _, _, err := st.SessionByToken(ctx, res.Token); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("idle session survived: %v", err)
+			}
+			if _, _, err := st.SessionByToken(ctx, "forged-token"); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("forged token: %v", err)
+			}
+			// Logout ends it.
+			res, _ = st.Login(ctx, "expert1@example.org", models.DemoPassword, models.Actor{})
+			if err := st.Logout(ctx, models.ActorFor(res.User, "", ""), res.Token); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := st.SessionByToken(ctx, res.Token); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("session survived logout: %v", err)
+			}
+			if err := st.PurgeExpired(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Actor is who does something and from where; every audit event names one.
+// A zero UserID is the system or an anonymous visitor.
+type Actor struct {
+	UserID    int64
+	Role      string
+	RequestID string
+	IP        string
+}
+
+// ActorFor builds the actor for a signed-in user's request.
+func ActorFor(u *User, requestID, ip string) Actor {
+	if u == nil {
+		return Actor{Role: "anonymous", RequestID: requestID, IP: ip}
+	}
+	return Actor{UserID: u.ID, Role: u.Role, RequestID: requestID, IP: ip}
+}
+
+// SystemActor is used for work no person asked for (seeding, timers).
+func SystemActor() Actor { return Actor{Role: "system"} }
+
+// Session lifetimes: idle expiry protects an unattended screen, the
+// absolute limit bounds how long a stolen cookie is useful.
+const (
+	SessionIdle     = 4 * time.Hour
+	SessionAbsolute = 24 * time.Hour
+	// touching last_seen_at on every request would turn every read into a
+	// write; once a minute is precise enough for idle expiry.
+	sessionTouchEvery = time.Minute
+)
+
+// Session is a server-side session. ID is the SHA-256 of the cookie token,
+// so a leaked database does not leak live cookies.
+type Session struct {
+	ID         string
+	UserID     int64
+	CSRFToken  string `gorm:"column:csrf_token"`
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func tokenID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckCSRF compares a submitted token with the session's in constant time.
+func (se *Session) CheckCSRF(token string) bool {
+	return se != nil && token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(se.CSRFToken)) == 1
+}
+
+func (s *Store) newSession(tx *gorm.DB, userID int64) (token string, se *Session, err error) {
+	token, err = randomToken()
+	if err != nil {
+		return "", nil, err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.Now()
+	se = &Session{ID: tokenID(token), UserID: userID, CSRFToken: csrf, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionAbsolute)}
+	if err := tx.Create(se).Error; err != nil {
+		return "", nil, fmt.Errorf("create session: %w", err)
+	}
+	return token, se, nil
+}
+
+// SessionByToken resolves a cookie to its session and active user. An
+// expired or unknown token gives ErrNotFound; the caller treats the
+// request as anonymous.
+func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, *User, error) {
+	if token == "" {
+		return nil, nil, ErrNotFound
+	}
+	db := s.db.WithContext(ctx)
+	var se Session
+	err := db.Where("id = ?", tokenID(token)).First(&se).Error
+	if isNotFound(err) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load session: %w", err)
+	}
+	now := s.Now()
+	if now.After(se.ExpiresAt) || now.Sub(se.LastSeenAt) > SessionIdle {
+		if err := db.Where("id = ?", se.ID).Delete(&Session{}).Error; err != nil {
+			return nil, nil, fmt.Errorf("drop expired session: %w", err)
+		}
+		return nil, nil, ErrNotFound
+	}
+	var u User
+	err = db.Preload("Group").Where("id = ? AND active", se.UserID).First(&u).Error
+	if isNotFound(err) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load session user: %w", err)
+	}
+	if now.Sub(se.LastSeenAt) > sessionTouchEvery {
+		if err := db.Model(&Session{}).Where("id = ?", se.ID).Update("last_seen_at", now).Error; err != nil {
+			return nil, nil, fmt.Errorf("touch session: %w", err)
+		}
+		se.LastSeenAt = now
+	}
+	return &se, &u, nil
+}
+
+// Logout ends one session and records it.
+func (s *Store) Logout(ctx context.Context, actor Actor, token string) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("id = ?", tokenID(token)).Delete(&Session{})
+		if res.Error != nil {
+			return fmt.Errorf("delete session: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		return s.record(tx, actor, "session.logout", "user", actor.UserID, nil)
+	})
+}
+
+// PurgeExpired removes dead sessions and old login failures; the server
+// calls it on a timer.
+func (s *Store) PurgeExpired(ctx context.Context) error {
+	now := s.Now()
+	db := s.db.WithContext(ctx)
+	if err := db.Where("expires_at < ? OR last_seen_at < ?", now, now.Add(-SessionIdle)).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("purge sessions: %w", err)
+	}
+	if err := db.Where("at < ?", now.Add(-loginWindow)).Delete(&loginFailure{}).Error; err != nil {
+		return fmt.Errorf("purge login failures: %w", err)
+	}
+	return nil
+}

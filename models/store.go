@@ -1,0 +1,198 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options configures a Store. Zero values give production defaults.
+type Options struct {
+	Logger *slog.Logger
+	// Password holds the argon2id cost; tests lower it because the race
+	// detector makes the production cost take seconds per hash.
+	Password PasswordParams
+	// Signer signs audit checkpoints; without it checkpoints are not written.
+	Signer      note.Signer
+	VerifierKey string
+	// Now lets tests move the clock; defaults to time.Now.
+	Now func() time.Time
+	// MaxOpenConns caps the pool (PostgreSQL); SQLite uses its own default.
+	MaxOpenConns int
+}
+
+// Store is the only way into the database. Every method that changes state
+// owns its transaction and writes its audit event inside it.
+type Store struct {
+	db       *gorm.DB
+	dialect  Dialect
+	log      *slog.Logger
+	password PasswordParams
+	signer   note.Signer
+	verifier string
+	now      func() time.Time
+}
+
+// DialectOf tells which engine a DSN selects: a postgres:// or
+// postgresql:// URL selects PostgreSQL, anything else is a SQLite path.
+func DialectOf(dsn string) Dialect {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return Postgres
+	}
+	return SQLite
+}
+
+// sqliteDSN turns a file path into a DSN that survives concurrent request
+// handlers: WAL lets readers run beside the writer, the busy timeout waits
+// instead of failing with "database is locked", and immediate transactions
+// take the write lock up front so read-then-write transactions cannot
+// deadlock on lock upgrade.
+func sqliteDSN(path string) string {
+	if strings.HasPrefix(path, "file:") {
+		return path
+	}
+	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL"
+}
+
+// Open connects to the database named by dsn and runs pending migrations.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	s := &Store{
+		dialect:  DialectOf(dsn),
+		log:      opts.Logger,
+		password: opts.Password,
+		signer:   opts.Signer,
+		verifier: opts.VerifierKey,
+		now:      opts.Now,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if s.password == (PasswordParams{}) {
+		s.password = DefaultPasswordParams
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return s.now().UTC().Truncate(time.Microsecond) },
+		TranslateError:         true,
+	}
+	var dialector gorm.Dialector
+	switch s.dialect {
+	case Postgres:
+		dialector = postgres.Open(dsn)
+	default:
+		if dir := filepath.Dir(strings.TrimPrefix(dsn, "file:")); dir != "." && !strings.HasPrefix(dsn, "file:") {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create database directory %s: %w", dir, err)
+			}
+		}
+		dialector = sqlite.Open(sqliteDSN(dsn))
+	}
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("database handle: %w", err)
+	}
+	configurePool(sqlDB, s.dialect, opts.MaxOpenConns)
+	s.db = db
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	if err := s.ensureLogKey(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func configurePool(db *sql.DB, d Dialect, maxOpen int) {
+	switch d {
+	case Postgres:
+		if maxOpen <= 0 {
+			maxOpen = 20
+		}
+		db.SetMaxOpenConns(maxOpen)
+		db.SetMaxIdleConns(maxOpen / 2)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		db.SetConnMaxLifetime(time.Hour)
+	default:
+		// SQLite has one writer anyway; a small pool of readers is plenty
+		// and keeps file handles bounded.
+		if maxOpen <= 0 {
+			maxOpen = 8
+		}
+		db.SetMaxOpenConns(maxOpen)
+		db.SetMaxIdleConns(maxOpen)
+	}
+}
+
+// Dialect reports the engine in use.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Now is the store's clock, in UTC at the precision both databases keep.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("database handle: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return &Error{Kind: KindUnavailable, Code: "database_unavailable", Message: "The database does not answer.", Err: err}
+	}
+	return nil
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("database handle: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+// DB exposes the gorm handle to tests in other packages that must tamper
+// with rows the application itself never changes.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// tx runs fn in a transaction bound to ctx.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+func isUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }

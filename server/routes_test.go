@@ -1,0 +1,142 @@
+package server_test
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"roundtable/models"
+	"roundtable/models/storetest"
+	"roundtable/policy"
+)
+
+// roles in the order of the expected-status columns.
+var roles = []string{"anonymous", models.RoleAdmin, models.RoleSecretariat, models.RoleMember, models.RoleAuditor}
+
+var accountOf = map[string]string{
+	models.RoleAdmin:       "admin@example.org",
+	models.RoleSecretariat: "secretariat@example.org",
+	models.RoleMember:      "merchant1@example.org",
+	models.RoleAuditor:     "auditor@example.org",
+}
+
+// expected is the status every role gets from every route when it sends an
+// empty body (JSON "{}" or an empty form with the CSRF field). Allowed
+// routes then answer with their own validation status, so the table pins
+// both the authorization outcome and the handler's first reaction.
+// Columns: anonymous, admin, secretariat, member, auditor.
+var expected = map[string][5]int{
+	"GET /healthz":          {200, 200, 200, 200, 200},
+	"GET /readyz":           {200, 200, 200, 200, 200},
+	"GET /static/*filepath": {200, 200, 200, 200, 200},
+	"GET /lang/:code":       {303, 303, 303, 303, 303},
+
+	"GET /login":          {200, 303, 303, 303, 303},
+	"POST /login":         {422, 422, 422, 422, 422},
+	"POST /logout":        {401, 303, 303, 303, 303},
+	"POST /api/v1/login":  {422, 422, 422, 422, 422},
+	"POST /api/v1/logout": {401, 204, 204, 204, 204},
+	"GET /api/v1/me":      {401, 200, 200, 200, 200},
+	"GET /":               {303, 200, 200, 200, 200},
+
+	"GET /users":                        {303, 200, 403, 403, 403},
+	"POST /users":                       {401, 422, 403, 403, 403},
+	"GET /users/:id":                    {303, 200, 403, 403, 403},
+	"POST /users/:id":                   {401, 422, 403, 403, 403},
+	"POST /users/:id/password":          {401, 422, 403, 403, 403},
+	"POST /users/:id/deactivate":        {401, 303, 403, 403, 403},
+	"POST /users/:id/activate":          {401, 303, 403, 403, 403},
+	"GET /api/v1/users":                 {401, 200, 403, 403, 403},
+	"POST /api/v1/users":                {401, 422, 403, 403, 403},
+	"GET /api/v1/users/:id":             {401, 200, 403, 403, 403},
+	"PATCH /api/v1/users/:id":           {401, 200, 403, 403, 403},
+	"POST /api/v1/users/:id/password":   {401, 422, 403, 403, 403},
+	"POST /api/v1/users/:id/deactivate": {401, 200, 403, 403, 403},
+	"POST /api/v1/users/:id/activate":   {401, 200, 403, 403, 403},
+
+	"GET /audit":                    {303, 403, 200, 403, 200},
+	"GET /api/v1/audit/events":      {401, 403, 200, 403, 200},
+	"GET /api/v1/audit/verify":      {401, 403, 403, 403, 200},
+	"GET /api/v1/audit/checkpoints": {401, 403, 200, 403, 200},
+	"GET /api/v1/audit/public-key":  {200, 200, 200, 200, 200},
+}
+
+// concrete fills a route pattern's parameters with real values.
+func concrete(pattern string, targetID string) string {
+	r := strings.NewReplacer(":id", targetID, "*filepath", "app.css", ":code", "en")
+	return r.Replace(pattern)
+}
+
+func TestEveryRouteIsInTheTableAndThePolicy(t *testing.T) {
+	e := newEnv(t, models.SQLite)
+	authz, _ := policy.New()
+	allowed := map[string]bool{}
+	for _, r := range authz.Rules() {
+		allowed[r[1]+" "+r[2]] = true
+	}
+	registered := map[string]bool{}
+	for _, r := range e.srv.Engine().Routes() {
+		key := r.Method + " " + r.Path
+		registered[key] = true
+		if _, ok := expected[key]; !ok {
+			t.Errorf("route %s is not in the route × role table", key)
+		}
+		perm, ok := e.srv.Routes()[key]
+		if !ok {
+			t.Errorf("route %s was registered without a policy question", key)
+			continue
+		}
+		if !allowed[perm.Kind+" "+perm.Action] {
+			t.Errorf("route %s asks (%s, %s), which no policy rule allows: it is unreachable", key, perm.Kind, perm.Action)
+		}
+	}
+	for key := range expected {
+		if !registered[key] {
+			t.Errorf("table row %s has no route", key)
+		}
+	}
+}
+
+func TestRouteRoleMatrix(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d)
+			admin := e.login("admin@example.org")
+			target := admin.json("POST", "/api/v1/users", map[string]string{"email": "target@example.org", "name": "대상 계정",
+				"role": "member", "group": "consumer", "organisation": "한국소비자연맹", "password": "target-password"})
+			if target.status != http.StatusCreated {
+				t.Fatalf("create target: %d %s", target.status, target.body)
+			}
+			targetID := strings.TrimSuffix(strings.SplitN(strings.SplitN(target.body, `"id":`, 2)[1], ",", 2)[0], "}")
+			keys := make([]string, 0, len(expected))
+			for k := range expected {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, key := range keys {
+				method, pattern, _ := strings.Cut(key, " ")
+				path := concrete(pattern, targetID)
+				for i, role := range roles {
+					// A fresh session per request: some routes end sessions.
+					c := e.anon()
+					if role != "anonymous" {
+						c = e.login(accountOf[role])
+					}
+					var r resp
+					switch {
+					case method == http.MethodGet:
+						r = c.get(path)
+					case strings.HasPrefix(path, "/api/"):
+						r = c.json(method, path, map[string]any{})
+					default:
+						r = c.form(path, nil)
+					}
+					if want := expected[key][i]; r.status != want {
+						t.Errorf("%s %s as %s: status %d, want %d (%.120s)", method, path, role, r.status, want, r.body)
+					}
+				}
+			}
+		})
+	}
+}

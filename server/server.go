@@ -1,0 +1,87 @@
+// Package server is Roundtable's HTTP layer: every route in routes.go with
+// its policy action, middleware for sessions, CSRF and authorization, thin
+// handlers (parse → call the store → render) and one place that maps domain
+// errors to HTTP.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"roundtable/frontend"
+	"roundtable/models"
+	"roundtable/policy"
+)
+
+// Config is what the server needs beyond its collaborators.
+type Config struct {
+	Demo bool
+	// SecureCookies forces the Secure flag (behind a TLS-terminating proxy);
+	// requests that arrive over TLS get it anyway.
+	SecureCookies bool
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// MaxBody caps ordinary request bodies.
+	MaxBody int64
+}
+
+// Server holds the collaborators every handler needs. It has no mutable
+// state of its own: everything that changes lives in the database.
+type Server struct {
+	store  *models.Store
+	authz  *policy.Authorizer
+	pages  *frontend.Renderer
+	cat    *frontend.Catalog
+	log    *slog.Logger
+	cfg    Config
+	routes map[string]permission // "METHOD path" → policy question
+	engine *gin.Engine
+}
+
+// New wires the router.
+func New(store *models.Store, authz *policy.Authorizer, log *slog.Logger, cfg Config) (*Server, error) {
+	cat, err := frontend.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := frontend.NewRenderer(cat)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	s := &Server{store: store, authz: authz, pages: pages, cat: cat, log: log, cfg: cfg, routes: map[string]permission{}}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = false
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	s.engine = e
+	s.registerRoutes()
+	return s, nil
+}
+
+// Handler is the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Engine exposes the gin engine so tests can walk its routes.
+func (s *Server) Engine() *gin.Engine { return s.engine }
+
+// HTTPServer wraps the handler with timeouts that keep slow or stalled
+// clients from holding connections forever.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
