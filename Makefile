@@ -4,7 +4,7 @@ BIN     := bin/roundtable
 DEMO_DB ?= data/demo.db
 ADDR    ?= :8080
 
-.PHONY: build run test test-short bench fuzz lint fmt clean
+.PHONY: build run test test-short bench fmt clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -20,8 +20,9 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m ./...
 
+## test-short: quick run without the race detector and without browsers
 test-short:
-	$(GO) test -count=1 ./...
+	$(GO) test -short -count=1 ./...
 
 ## bench: benchmarks with figures reported as ratios to their limits
 bench:

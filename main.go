@@ -40,12 +40,15 @@ Run "roundtable COMMAND --help" for the flags of a command.
 var version = "dev"
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+	err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	var ex exitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ex):
+		// The usage or flag error was already printed.
+		os.Exit(int(ex))
+	default:
 		fmt.Fprintln(os.Stderr, "roundtable:", err)
-		var ex exitError
-		if errors.As(err, &ex) {
-			os.Exit(int(ex))
-		}
 		os.Exit(1)
 	}
 }
@@ -158,7 +161,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("ROUNDTABLE_SECURE_COOKIES") == "true", "mark cookies Secure (behind a TLS proxy; env ROUNDTABLE_SECURE_COOKIES=true)")
 	proxies := fs.String("trusted-proxies", env("ROUNDTABLE_TRUSTED_PROXIES", ""), "comma-separated proxy addresses whose X-Forwarded-For is believed (env ROUNDTABLE_TRUSTED_PROXIES)")
 	checkpointEvery := fs.Duration("checkpoint-every", 10*time.Minute, "sign a history checkpoint this often when the log grew")
-	fs.Usage = func() { fmt.Fprintf(stderr, "Usage: roundtable serve [flags]\n\nRuns the web server.\n\n"); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: roundtable serve [flags]\n\nRuns the web server.\n\n")
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 	"time"
 )
@@ -62,7 +63,7 @@ func NewRenderer(cat *Catalog) (*Renderer, error) {
 }
 
 // Render writes the page into w. It renders into a buffer first so that a
-// failing template never leaves half a page behind a 200 status.
+// failing template never leaves half a page behind.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
 	t, ok := r.pages[page]
 	if !ok {
@@ -83,17 +84,56 @@ func (r *Renderer) HasPage(page string) bool { _, ok := r.pages[page]; return ok
 
 var seoul = time.FixedZone("KST", 9*60*60)
 
+// KST formats a stored UTC time in Korea time, where the council sits.
+func KST(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(seoul).Format("2006-01-02 15:04")
+}
+
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		// Times are stored in UTC and shown in Korea time, where the council sits.
-		"kst": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(seoul).Format("2006-01-02 15:04")
-		},
+		"kst": KST,
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"add": func(a, b int) int { return a + b },
+		// dict passes several values to a nested template.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		// excerpt shortens text for lists, counting characters, not bytes.
+		"excerpt": func(s string, n int) string {
+			r := []rune(strings.Join(strings.Fields(s), " "))
+			if len(r) <= n {
+				return string(r)
+			}
+			return string(r[:n]) + "…"
+		},
+		"ptrEq": func(p *int64, v int64) bool { return p != nil && *p == v },
+		// rowErrors picks a form row's errors out of fields named like
+		// "clauses[2].title".
+		"rowErrors": func(fields map[string]string, i int) []string {
+			prefix := fmt.Sprintf("clauses[%d].", i)
+			var out []string
+			for k, v := range fields {
+				if strings.HasPrefix(k, prefix) {
+					out = append(out, strings.TrimPrefix(k, prefix)+": "+v)
+				}
+			}
+			sort.Strings(out)
+			return out
+		},
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return 0

@@ -50,3 +50,15 @@ func (p *Page) LangURL(lang string) string {
 
 // Is reports whether the viewer holds role.
 func (p *Page) Is(role string) bool { return p.Viewer != nil && p.Viewer.Role == role }
+
+// Has reports whether the catalogue has key in the page's language.
+func (p *Page) Has(key string) bool { return p.cat.Has(p.Lang, key) }
+
+// Why translates a field error reason code ("required", "too_long", …);
+// free-form reasons are shown as they are.
+func (p *Page) Why(reason string) string {
+	if p.cat.Has(p.Lang, "why."+reason) {
+		return p.cat.T(p.Lang, "why."+reason)
+	}
+	return reason
+}

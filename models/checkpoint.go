@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -124,7 +125,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (*VerifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &VerifyResult{OK: true}
+	res := &VerifyResult{OK: true, Problems: []string{}}
 	if len(cps) > 0 {
 		res.Checkpoint = &cps[len(cps)-1]
 	}
@@ -138,7 +139,11 @@ func (s *Store) VerifyAudit(ctx context.Context) (*VerifyResult, error) {
 		}
 	}
 	var b auditlog.Builder
-	prev := tlog.Hash{}
+	storedPrev := zeroHashHex
+	// The key that signs checkpoints is named in the history itself
+	// (audit.init, audit.key_changed), so a checkpoint is checked with the
+	// key in force when it was signed, not with today's key.
+	key := ""
 	next := 0 // next checkpoint to compare
 	var after int64
 	for {
@@ -154,14 +159,23 @@ func (s *Store) VerifyAudit(ctx context.Context) (*VerifyResult, error) {
 				return res, nil
 			}
 			leaf := auditlog.LeafHash(e.Record().Canonical())
-			chain := auditlog.ChainHash(prev, leaf)
-			if auditlog.HashHex(prev) != e.PrevHash || auditlog.HashHex(chain) != e.Hash {
+			// Each link is checked on its own (stored previous hash + this
+			// row), so one edited row is named alone instead of making every
+			// later row look bad too.
+			prev, err := auditlog.ParseHashHex(e.PrevHash)
+			switch {
+			case err != nil || e.PrevHash != storedPrev:
+				bad(e.Seq, "event %d does not link to event %d", e.Seq, e.Seq-1)
+			case auditlog.HashHex(auditlog.ChainHash(prev, leaf)) != e.Hash:
 				bad(e.Seq, "event %d does not hash to its stored hash", e.Seq)
 			}
-			prev = chain
+			storedPrev = e.Hash
+			if k := signingKeyOf(e); k != "" {
+				key = k
+			}
 			b.Append(leaf)
 			for next < len(cps) && cps[next].Size == b.Size() {
-				checkAgainst(s, &cps[next], b.Root(), bad)
+				checkAgainst(key, &cps[next], b.Root(), bad)
 				next++
 			}
 		}
@@ -169,6 +183,9 @@ func (s *Store) VerifyAudit(ctx context.Context) (*VerifyResult, error) {
 			break
 		}
 		after = evs[len(evs)-1].Seq
+	}
+	if s.verifier != "" && key != "" && key != s.verifier {
+		bad(b.Size(), "the history's last registered signing key is not this server's key")
 	}
 	res.Count = b.Size()
 	res.Head = auditlog.HashHex(b.Root())
@@ -185,11 +202,26 @@ func (s *Store) VerifyAudit(ctx context.Context) (*VerifyResult, error) {
 	return res, nil
 }
 
+// signingKeyOf returns the verifier key an audit.init or audit.key_changed
+// event registers, or "".
+func signingKeyOf(e *AuditEvent) string {
+	if e.Action != "audit.init" && e.Action != "audit.key_changed" {
+		return ""
+	}
+	var d struct {
+		PublicKey string `json:"public_key"`
+	}
+	if json.Unmarshal([]byte(e.Data), &d) != nil {
+		return ""
+	}
+	return d.PublicKey
+}
+
 // checkAgainst compares a checkpoint, whose signature must verify with the
-// store's key, with the recomputed root at its size.
-func checkAgainst(s *Store, cp *AuditCheckpoint, root tlog.Hash, bad func(int64, string, ...any)) {
-	if s.verifier != "" {
-		signed, err := auditlog.OpenCheckpoint([]byte(cp.Note), s.verifier)
+// key in force at its size, with the recomputed root at its size.
+func checkAgainst(key string, cp *AuditCheckpoint, root tlog.Hash, bad func(int64, string, ...any)) {
+	if key != "" {
+		signed, err := auditlog.OpenCheckpoint([]byte(cp.Note), key)
 		if err != nil {
 			bad(cp.Size, "checkpoint of size %d: %v", cp.Size, err)
 			return

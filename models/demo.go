@@ -82,6 +82,9 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 			return fmt.Errorf("seed demo account %s: %w", a.Email, err)
 		}
 	}
+	if err := s.seedDemoDeliberation(ctx); err != nil {
+		return err
+	}
 	if _, err := s.Checkpoint(ctx, "demo_seed"); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}

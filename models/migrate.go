@@ -22,6 +22,7 @@ type migration struct {
 // migrations is the whole schema history, oldest first.
 var migrations = []migration{
 	{1, "foundation: councils, groups, users, sessions, login limits, audit log", migrateFoundation},
+	{2, "deliberation: documents, versions, clauses, comments, dispositions", migrateDeliberation},
 }
 
 type schemaMigration struct {

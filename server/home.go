@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,7 +13,7 @@ import (
 // task is one "what you can do next" card. Href is empty while the feature
 // is not on this server yet, so no card links to a page that is not there.
 type task struct {
-	Title, Body, Href, Empty string
+	Title, Body, Href, Empty, Note string
 }
 
 type roleCount struct {
@@ -19,14 +21,27 @@ type roleCount struct {
 	Count int
 }
 
+type feedView struct {
+	Kind      string
+	At        time.Time
+	VersionID int64
+	CommentID int64
+	Status    string
+	ActorName string
+	Title     string
+}
+
 type homeData struct {
 	GroupVotes bool
 	Tasks      []task
 	Accounts   []roleCount
 	Verify     *models.VerifyResult
+	ShowFeed   bool
+	Feed       []feedView
+	Unanswered []models.Comment
 }
 
-func tasksFor(u *models.User) []task {
+func (s *Server) tasksFor(c *gin.Context, u *models.User) ([]task, error) {
 	soon := "task.empty.soon"
 	switch u.Role {
 	case models.RoleMember:
@@ -35,33 +50,74 @@ func tasksFor(u *models.User) []task {
 			vote.Body = "task.vote.advisory"
 		}
 		return []task{
-			{Title: "task.read_criteria", Body: "task.read_criteria.body", Empty: soon},
+			{Title: "task.read_criteria", Body: "task.read_criteria.body", Href: "/documents"},
 			vote,
 			{Title: "task.stats", Body: "task.stats.body", Empty: soon},
-		}
+		}, nil
 	case models.RoleSecretariat:
+		pending, err := s.store.PendingAnswers(c.Request.Context())
+		if err != nil {
+			return nil, err
+		}
+		answer := task{Title: "task.answer", Body: "task.answer.body", Href: "/documents"}
+		if pending > 0 {
+			answer.Note = s.cat.T(langOf(c), "task.answer.pending", pending)
+		}
 		return []task{
-			{Title: "task.draft", Body: "task.draft.body", Empty: soon},
-			{Title: "task.answer", Body: "task.answer.body", Empty: soon},
+			{Title: "task.draft", Body: "task.draft.body", Href: "/documents"},
+			answer,
 			{Title: "task.ballots", Body: "task.ballots.body", Empty: soon},
 			{Title: "task.import", Body: "task.import.body", Empty: soon},
 			{Title: "task.history", Body: "task.history.body", Href: "/audit"},
-		}
+		}, nil
 	case models.RoleAuditor:
 		return []task{
 			{Title: "task.verify", Body: "task.verify.body", Href: "/audit"},
+			{Title: "task.read_criteria", Body: "task.read_criteria.auditor", Href: "/documents"},
 			{Title: "task.history", Body: "task.history.body", Href: "/audit"},
-		}
+		}, nil
 	case models.RoleAdmin:
-		return []task{{Title: "task.users", Body: "task.users.body", Href: "/users"}}
+		return []task{{Title: "task.users", Body: "task.users.body", Href: "/users"}}, nil
 	}
-	return nil
+	return nil, nil
+}
+
+func (s *Server) feedViews(c *gin.Context, u *models.User) ([]feedView, error) {
+	items, err := s.store.Feed(c.Request.Context(), u, feedLimit)
+	if err != nil {
+		return nil, err
+	}
+	titles := map[int64]string{}
+	out := make([]feedView, 0, len(items))
+	for _, it := range items {
+		v := feedView{Kind: it.Kind, At: it.Event.At, VersionID: it.VersionID, CommentID: it.CommentID, Status: it.Status}
+		if it.Event.Actor != nil {
+			v.ActorName = it.Event.Actor.Name
+		}
+		if it.Kind == models.FeedVersionPublished {
+			if _, ok := titles[it.VersionID]; !ok {
+				ver, err := s.store.VersionByID(c.Request.Context(), it.VersionID)
+				if err != nil {
+					return nil, err
+				}
+				titles[it.VersionID] = fmt.Sprintf("%s · %s", ver.Document.Title, s.cat.T(langOf(c), "version.number", ver.Number))
+			}
+			v.Title = titles[it.VersionID]
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (s *Server) home(c *gin.Context) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
-	d := homeData{GroupVotes: u.CanVote(), Tasks: tasksFor(u)}
+	tasks, err := s.tasksFor(c, u)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := homeData{GroupVotes: u.CanVote(), Tasks: tasks}
 	switch u.Role {
 	case models.RoleAdmin:
 		users, err := s.store.Users(ctx)
@@ -77,12 +133,23 @@ func (s *Server) home(c *gin.Context) {
 			d.Accounts = append(d.Accounts, roleCount{Role: r, Count: counts[r]})
 		}
 	case models.RoleAuditor:
-		v, err := s.store.VerifyAudit(ctx)
-		if err != nil {
+		if d.Verify, err = s.store.VerifyAudit(ctx); err != nil {
 			s.fail(c, err)
 			return
 		}
-		d.Verify = v
+	}
+	if u.Role != models.RoleAdmin {
+		d.ShowFeed = true
+		if d.Feed, err = s.feedViews(c, u); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if u.Role == models.RoleMember {
+		if d.Unanswered, err = s.store.UnansweredComments(ctx, u.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	p := s.newPage(c, s.cat.T(langOf(c), "nav.home"))
 	p.Data = d

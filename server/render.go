@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
+	c.Header("Cache-Control", "no-store")
 	if isAPI(c) || c.FullPath() == "/healthz" || c.FullPath() == "/readyz" {
 		c.AbortWithStatusJSON(status, gin.H{"error": apiError{Code: de.Code, Message: de.Message, Fields: de.Fields, Rows: de.Details}})
 		return
@@ -91,7 +93,7 @@ func (s *Server) notFound(c *gin.Context) {
 
 // newPage builds the frame every page shares.
 func (s *Server) newPage(c *gin.Context, title string) *frontend.Page {
-	p := &frontend.Page{Lang: langOf(c), Title: title, Demo: s.cfg.Demo, Path: c.Request.URL.RequestURI()}
+	p := &frontend.Page{Lang: langOf(c), Title: title, Demo: s.cfg.Demo, Path: c.Request.URL.RequestURI(), Council: s.councilName(c)}
 	if u := currentUser(c); u != nil {
 		p.Viewer = &frontend.Viewer{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Organisation: u.Organisation}
 		if u.Group != nil {
@@ -112,14 +114,20 @@ func (s *Server) newPage(c *gin.Context, title string) *frontend.Page {
 }
 
 func (s *Server) render(c *gin.Context, status int, page string, p *frontend.Page) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("Cache-Control", "no-store")
-	c.Status(status)
-	if err := s.pages.Render(c.Writer, page, p); err != nil {
+	var buf bytes.Buffer
+	if err := s.pages.Render(&buf, page, p); err != nil {
+		// Nothing has been written yet, so the status can still say what
+		// happened; a broken error page falls back to plain text.
 		s.log.Error("render page", "request_id", requestIDOf(c), "page", page, "err", err)
-		c.Writer.WriteHeaderNow()
-		_, _ = io.WriteString(c.Writer, "Internal error")
+		if page != "error" {
+			s.fail(c, err)
+			return
+		}
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("Internal error"))
+		return
 	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // formError re-renders a form page with the error beside the fields the
@@ -215,3 +223,15 @@ func safeNext(next string) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// councilName is the council shown in the header, in the viewer's language.
+func (s *Server) councilName(c *gin.Context) string {
+	council, err := s.store.DefaultCouncil(c.Request.Context())
+	if err != nil {
+		return ""
+	}
+	if langOf(c) == "en" {
+		return council.NameEn
+	}
+	return council.Name
+}

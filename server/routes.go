@@ -46,6 +46,44 @@ func (s *Server) registerRoutes() {
 	// Home.
 	s.handle(http.MethodGet, "/", "home", "read", s.home)
 
+	// Criteria documents, versions and diffs.
+	s.handle(http.MethodGet, "/documents", "documents", "list", s.documentsPage)
+	s.handle(http.MethodPost, "/documents", "documents", "create", s.documentCreateForm)
+	s.handle(http.MethodGet, "/documents/:id", "document", "read", s.documentPage)
+	s.handle(http.MethodPost, "/documents/:id/versions", "version", "create", s.draftCreateForm)
+	s.handle(http.MethodGet, "/versions/:id", "version", "read", s.versionPage)
+	s.handle(http.MethodGet, "/versions/:id/edit", "version", "update", s.draftEditPage)
+	s.handle(http.MethodPost, "/versions/:id", "version", "update", s.draftSaveForm)
+	s.handle(http.MethodPost, "/versions/:id/publish", "version", "publish", s.publishForm)
+	s.handle(http.MethodGet, "/versions/:id/diff", "version", "read", s.versionDiffPage)
+	s.handle(http.MethodGet, "/versions/:id/register", "version", "read", s.registerPage)
+	s.handle(http.MethodGet, "/versions/:id/register/:format", "version", "read", s.registerExport)
+	s.handle(http.MethodGet, "/api/v1/documents", "documents", "list", s.apiDocuments)
+	s.handle(http.MethodPost, "/api/v1/documents", "documents", "create", s.apiDocumentCreate)
+	s.handle(http.MethodGet, "/api/v1/documents/:id", "document", "read", s.apiDocument)
+	s.handle(http.MethodPost, "/api/v1/documents/:id/versions", "version", "create", s.apiVersionCreate)
+	s.handle(http.MethodGet, "/api/v1/versions/:id", "version", "read", s.apiVersion)
+	s.handle(http.MethodPatch, "/api/v1/versions/:id", "version", "update", s.apiVersionUpdate)
+	s.handle(http.MethodPost, "/api/v1/versions/:id/publish", "version", "publish", s.apiVersionPublish)
+	s.handle(http.MethodGet, "/api/v1/versions/:id/diff", "version", "read", s.apiVersionDiff)
+	s.handle(http.MethodGet, "/api/v1/versions/:id/register", "version", "read", s.apiRegister)
+
+	// Comments and the secretariat's answers.
+	s.handle(http.MethodPost, "/versions/:id/comments", "comment", "create", s.commentCreateForm)
+	s.handle(http.MethodPost, "/comments/:id/edit", "comment", "edit", s.commentEditForm)
+	s.handle(http.MethodPost, "/comments/:id/withdraw", "comment", "edit", s.commentWithdrawForm)
+	s.handle(http.MethodPost, "/comments/:id/disposition", "comment", "answer", s.dispositionForm)
+	s.handle(http.MethodGet, "/api/v1/versions/:id/comments", "version", "read", s.apiComments)
+	s.handle(http.MethodPost, "/api/v1/versions/:id/comments", "comment", "create", s.apiCommentCreate)
+	s.handle(http.MethodPatch, "/api/v1/comments/:id", "comment", "edit", s.apiCommentEdit)
+	s.handle(http.MethodPost, "/api/v1/comments/:id/withdraw", "comment", "edit", s.apiCommentWithdraw)
+	s.handle(http.MethodPost, "/api/v1/comments/:id/disposition", "comment", "answer", s.apiDisposition)
+
+	// What's new.
+	s.handle(http.MethodPost, "/feed/seen", "feed", "update", s.feedSeenForm)
+	s.handle(http.MethodGet, "/api/v1/feed", "feed", "read", s.apiFeed)
+	s.handle(http.MethodPost, "/api/v1/feed/seen", "feed", "update", s.apiFeedSeen)
+
 	// Accounts (admin).
 	s.handle(http.MethodGet, "/users", "users", "list", s.usersPage)
 	s.handle(http.MethodPost, "/users", "users", "create", s.usersCreateForm)

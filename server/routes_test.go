@@ -55,6 +55,43 @@ var expected = map[string][5]int{
 	"POST /api/v1/users/:id/deactivate": {401, 200, 403, 403, 403},
 	"POST /api/v1/users/:id/activate":   {401, 200, 403, 403, 403},
 
+	// Deliberation. :id is a published version 1 for /versions, its
+	// document for /documents, and a comment by another member (consumer2)
+	// for /comments; the document also has a draft, so starting another is
+	// a conflict.
+	"GET /documents":                        {303, 200, 200, 200, 200},
+	"POST /documents":                       {401, 403, 422, 403, 403},
+	"GET /documents/:id":                    {303, 200, 200, 200, 200},
+	"POST /documents/:id/versions":          {401, 403, 409, 403, 403},
+	"GET /versions/:id":                     {303, 200, 200, 200, 200},
+	"GET /versions/:id/edit":                {303, 403, 409, 403, 403},
+	"POST /versions/:id":                    {401, 403, 409, 403, 403},
+	"POST /versions/:id/publish":            {401, 403, 409, 403, 403},
+	"GET /versions/:id/diff":                {303, 400, 400, 400, 400},
+	"GET /versions/:id/register":            {303, 200, 200, 200, 200},
+	"GET /versions/:id/register/:format":    {303, 200, 200, 200, 200},
+	"GET /api/v1/documents":                 {401, 200, 200, 200, 200},
+	"POST /api/v1/documents":                {401, 403, 422, 403, 403},
+	"GET /api/v1/documents/:id":             {401, 200, 200, 200, 200},
+	"POST /api/v1/documents/:id/versions":   {401, 403, 409, 403, 403},
+	"GET /api/v1/versions/:id":              {401, 200, 200, 200, 200},
+	"PATCH /api/v1/versions/:id":            {401, 403, 409, 403, 403},
+	"POST /api/v1/versions/:id/publish":     {401, 403, 409, 403, 403},
+	"GET /api/v1/versions/:id/diff":         {401, 400, 400, 400, 400},
+	"GET /api/v1/versions/:id/register":     {401, 200, 200, 200, 200},
+	"POST /versions/:id/comments":           {401, 403, 403, 422, 403},
+	"POST /comments/:id/edit":               {401, 403, 403, 403, 403},
+	"POST /comments/:id/withdraw":           {401, 403, 403, 403, 403},
+	"POST /comments/:id/disposition":        {401, 403, 422, 403, 403},
+	"GET /api/v1/versions/:id/comments":     {401, 200, 200, 200, 200},
+	"POST /api/v1/versions/:id/comments":    {401, 403, 403, 422, 403},
+	"PATCH /api/v1/comments/:id":            {401, 403, 403, 403, 403},
+	"POST /api/v1/comments/:id/withdraw":    {401, 403, 403, 403, 403},
+	"POST /api/v1/comments/:id/disposition": {401, 403, 422, 403, 403},
+	"POST /feed/seen":                       {401, 303, 303, 303, 303},
+	"GET /api/v1/feed":                      {401, 200, 200, 200, 200},
+	"POST /api/v1/feed/seen":                {401, 204, 204, 204, 204},
+
 	"GET /audit":                    {303, 403, 200, 403, 200},
 	"GET /api/v1/audit/events":      {401, 403, 200, 403, 200},
 	"GET /api/v1/audit/verify":      {401, 403, 403, 403, 200},
@@ -62,9 +99,21 @@ var expected = map[string][5]int{
 	"GET /api/v1/audit/public-key":  {200, 200, 200, 200, 200},
 }
 
+// fixtureIDs are the objects the matrix addresses, by path prefix.
+type fixtureIDs struct{ user, document, version, comment string }
+
 // concrete fills a route pattern's parameters with real values.
-func concrete(pattern string, targetID string) string {
-	r := strings.NewReplacer(":id", targetID, "*filepath", "app.css", ":code", "en")
+func concrete(pattern string, ids fixtureIDs) string {
+	id := ids.user
+	switch {
+	case strings.Contains(pattern, "/documents/"):
+		id = ids.document
+	case strings.Contains(pattern, "/versions/"):
+		id = ids.version
+	case strings.Contains(pattern, "/comments/"):
+		id = ids.comment
+	}
+	r := strings.NewReplacer(":id", id, "*filepath", "app.css", ":code", "en", ":format", "csv")
 	return r.Replace(pattern)
 }
 
@@ -108,7 +157,13 @@ func TestRouteRoleMatrix(t *testing.T) {
 			if target.status != http.StatusCreated {
 				t.Fatalf("create target: %d %s", target.status, target.body)
 			}
-			targetID := strings.TrimSuffix(strings.SplitN(strings.SplitN(target.body, `"id":`, 2)[1], ",", 2)[0], "}")
+			ids := fixtureIDs{user: idOf(target, "user")}
+			sec, docID, v1 := publishedDoc(t, e)
+			ids.document, ids.version = docID, v1
+			ids.comment = idOf(e.login("consumer2@example.org").json("POST", "/api/v1/versions/"+v1+"/comments", map[string]string{"body": "다른 위원의 의견", "clause_key": "2.1"}), "comment")
+			if r := sec.json("POST", "/api/v1/documents/"+docID+"/versions", map[string]any{"summary": "초안", "based_on_version_id": mustInt(v1)}); r.status != http.StatusCreated {
+				t.Fatalf("draft: %d %s", r.status, r.body)
+			}
 			keys := make([]string, 0, len(expected))
 			for k := range expected {
 				keys = append(keys, k)
@@ -116,7 +171,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 			sort.Strings(keys)
 			for _, key := range keys {
 				method, pattern, _ := strings.Cut(key, " ")
-				path := concrete(pattern, targetID)
+				path := concrete(pattern, ids)
 				for i, role := range roles {
 					// A fresh session per request: some routes end sessions.
 					c := e.anon()

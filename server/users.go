@@ -46,6 +46,10 @@ func (s *Server) usersPageData(c *gin.Context) (*usersData, error) {
 		return nil, err
 	}
 	d := &usersData{Groups: groups, Roles: models.Roles, Form: models.NewUser{Role: models.RoleMember}}
+	if len(groups) > 0 {
+		// The form starts as a member, so it starts with a group too.
+		d.Form.GroupKey = groups[0].Key
+	}
 	for _, u := range users {
 		row := userRow{User: u}
 		if u.Group != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Export format identification, written in the header line.
@@ -73,6 +75,15 @@ type ExportWriter struct {
 func NewExportWriter(w io.Writer, h ExportHeader) (*ExportWriter, error) {
 	if err := checkKeyName(h.Origin); err != nil {
 		return nil, fmt.Errorf("export origin: %w", err)
+	}
+	// An export whose key cannot check its own checkpoints would fail
+	// verification for a configuration mistake; refuse to write it.
+	v, err := note.NewVerifier(h.VerifierKey)
+	if err != nil {
+		return nil, fmt.Errorf("export verifier key: %w", err)
+	}
+	if v.Name() != h.Origin {
+		return nil, fmt.Errorf("export verifier key is for %q, not the origin %q", v.Name(), h.Origin)
 	}
 	hl := headerLine{
 		Kind: kindHeader, Format: ExportFormat, Version: ExportVersion,

@@ -76,8 +76,15 @@ func TestExportWriterFormat(t *testing.T) {
 }
 
 func TestExportWriterRefuses(t *testing.T) {
-	if _, err := NewExportWriter(&bytes.Buffer{}, ExportHeader{Origin: "has space", VerifierKey: testVKey}); err == nil {
-		t.Error("bad origin accepted")
+	for name, h := range map[string]ExportHeader{
+		"bad origin":          {Origin: "has space", VerifierKey: testVKey},
+		"bad key":             {Origin: testOrigin, VerifierKey: "nonsense"},
+		"secret key":          {Origin: testOrigin, VerifierKey: testSKey},
+		"key for another log": {Origin: "elsewhere.test/log", VerifierKey: testVKey},
+	} {
+		if _, err := NewExportWriter(&bytes.Buffer{}, h); err == nil {
+			t.Errorf("%s accepted", name)
+		}
 	}
 	w, err := NewExportWriter(&bytes.Buffer{}, ExportHeader{Origin: testOrigin, VerifierKey: testVKey})
 	if err != nil {

@@ -15,37 +15,40 @@ const hexDigits = "0123456789abcdef"
 // releases, and a hash format must not.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
+	for len(s) > 0 {
+		n, nonASCII := scanPlain(s)
+		if nonASCII && !utf8.ValidString(s[:n]) {
+			dst = appendReplacingInvalid(dst, s[:n])
+		} else {
+			dst = append(dst, s[:n]...)
 		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError || size != 1 {
-				i += size
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\uFFFD"...)
-			i++
-			start = i
-			continue
+		if n == len(s) {
+			break
 		}
-		dst = append(dst, s[start:i]...)
-		switch c {
+		switch c := s[n]; c {
 		case '"', '\\':
 			dst = append(dst, '\\', c)
 		default:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i++
-		start = i
+		s = s[n+1:]
 	}
-	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendReplacingInvalid copies s, writing U+FFFD for each byte that is not
+// part of a valid UTF-8 sequence (as encoding/json does).
+func appendReplacingInvalid(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, "\uFFFD"...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
 }
 
 // TimeLayout is how times appear in canonical bytes and exports: UTC, always
@@ -96,8 +99,9 @@ func appendDigits(dst []byte, v, width int) []byte {
 
 // parseTime reads a time written by appendTime without going through
 // time.Parse, falling back to full RFC 3339 for anything else so that a
-// hand-edited but equivalent time still verifies.
-func parseTime(s []byte) (time.Time, error) {
+// hand-edited but equivalent time still verifies. exact reports that s is
+// already what appendTime would write for the result.
+func parseTime(s []byte) (t time.Time, exact bool, err error) {
 	if len(s) == len(TimeLayout) && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
 		s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z' {
 		year, ok1 := atoiFixed(s[0:4])
@@ -110,14 +114,14 @@ func parseTime(s []byte) (time.Time, error) {
 		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 &&
 			month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year) &&
 			hour < 24 && minute < 60 && sec < 60 {
-			return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), nil
+			return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), true, nil
 		}
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(s))
+	t, err = time.Parse(time.RFC3339Nano, string(s))
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
-	return t.UTC(), nil
+	return t.UTC(), false, nil
 }
 
 func atoiFixed(b []byte) (int, bool) {

@@ -159,9 +159,13 @@ func scanArray(b []byte, i int, out *[]byte, depth int) (int, error) {
 func scanString(b []byte, i int, out *[]byte) (int, error) {
 	start := i
 	i++
-	for i < len(b) {
-		c := b[i]
-		switch {
+	for {
+		n, _ := scanPlain(b[i:])
+		i += n
+		if i >= len(b) {
+			return i, errAt(i, "unterminated string")
+		}
+		switch c := b[i]; {
 		case c == '"':
 			emit(out, b[start:i+1])
 			return i + 1, nil
@@ -180,13 +184,10 @@ func scanString(b []byte, i int, out *[]byte) (int, error) {
 			default:
 				return i, errAt(i, "invalid escape \\%c", b[i+1])
 			}
-		case c < 0x20:
-			return i, errAt(i, "control character %#02x in string", c)
 		default:
-			i++
+			return i, errAt(i, "control character %#02x in string", c)
 		}
 	}
-	return i, errAt(i, "unterminated string")
 }
 
 func isHex4(h []byte) bool {

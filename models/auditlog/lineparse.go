@@ -35,14 +35,16 @@ const (
 		fData | fRequestID | fIP | fPrevHash | fHash
 )
 
-// eventFields is an event line as read. Byte slices may point into the line.
+// eventFields is an event line as read. Byte slices may point into the line
+// or into dataBuf, so they are valid until the next parseLine.
 type eventFields struct {
-	kind      string
-	rec       Record
-	prevHash  []byte
-	hash      []byte
-	dataClean bool // data was already compact, so it can be hashed as is
-	seen      uint16
+	kind     string
+	rec      Record // rec.Data is the compact form of the data member
+	hints    canonicalHints
+	prevHash []byte
+	hash     []byte
+	seen     uint16
+	dataBuf  []byte // reused across lines
 }
 
 // interner shares the strings that repeat across events (roles, actions,
@@ -68,7 +70,8 @@ func (in *interner) str(b []byte) string {
 	return s
 }
 
-// memberNames maps member names to their bit, for duplicate detection.
+// memberBit maps a member name to its bit (0 if unknown), for dispatch and
+// duplicate detection.
 func memberBit(name []byte) uint16 {
 	switch string(name) {
 	case "kind":
@@ -107,7 +110,7 @@ func memberBit(name []byte) uint16 {
 // still checks the whole line is one JSON object, and the caller decodes it
 // again with encoding/json.
 func parseLine(b []byte, ev *eventFields, in *interner) error {
-	*ev = eventFields{}
+	*ev = eventFields{dataBuf: ev.dataBuf[:0]}
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return errAt(i, "expected a JSON object")
@@ -207,15 +210,18 @@ func parseMember(b []byte, i int, bit uint16, ev *eventFields, in *interner) (in
 	case fAt:
 		var s []byte
 		if s, i, err = readStringValue(b, i, "at"); err == nil {
-			if ev.rec.At, err = parseTime(s); err != nil {
+			var exact bool
+			if ev.rec.At, exact, err = parseTime(s); err != nil {
 				err = fmt.Errorf("at: %w", err)
+			} else if exact {
+				ev.hints.atText = s
 			}
 		}
 	case fData:
-		start := i
-		if i, err = scanValue(b, i, nil, 0); err == nil {
-			ev.rec.Data = b[start:i]
-			ev.dataClean = isCompactObject(b[start:i])
+		// Compacting while checking saves hashing code a second pass.
+		if i, err = scanValue(b, i, &ev.dataBuf, 0); err == nil {
+			ev.rec.Data = ev.dataBuf
+			ev.hints.dataCompact = true
 		}
 	case fPrevHash:
 		ev.prevHash, i, err = readStringValue(b, i, "prev_hash")
@@ -251,27 +257,6 @@ func setString(ev *eventFields, bit uint16, s []byte, in *interner) {
 	case fIP:
 		ev.rec.IP = in.str(s)
 	}
-}
-
-// isCompactObject reports whether an already-validated data value is an
-// object with no whitespace outside strings, i.e. equal to its compact form.
-func isCompactObject(v []byte) bool {
-	if len(v) == 0 || v[0] != '{' {
-		return false
-	}
-	inString := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case !inString && isSpace(c):
-			return false
-		}
-	}
-	return true
 }
 
 func readStringValue(b []byte, i int, what string) ([]byte, int, error) {
@@ -320,28 +305,22 @@ func readInt(b []byte, i int, what string) (int64, int, error) {
 // case for everything our writer produces.
 func readString(b []byte, i int) ([]byte, int, error) {
 	start := i + 1
-	j := start
-	ascii := true
-	for ; j < len(b); j++ {
-		c := b[j]
-		if c == '"' {
-			s := b[start:j]
-			if !ascii && !utf8.Valid(s) {
-				return unquoteSlow(b, i)
-			}
-			return s, j + 1, nil
-		}
-		if c == '\\' {
+	n, nonASCII := scanPlain(b[start:])
+	j := start + n
+	switch {
+	case j >= len(b):
+		return nil, j, errAt(j, "unterminated string")
+	case b[j] == '"':
+		s := b[start:j]
+		if nonASCII && !utf8.Valid(s) {
 			return unquoteSlow(b, i)
 		}
-		if c < 0x20 {
-			return nil, j, errAt(j, "control character %#02x in string", c)
-		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
+		return s, j + 1, nil
+	case b[j] == '\\':
+		return unquoteSlow(b, i)
+	default:
+		return nil, j, errAt(j, "control character %#02x in string", b[j])
 	}
-	return nil, j, errAt(j, "unterminated string")
 }
 
 // unquoteSlow decodes escapes the way encoding/json does, including its

@@ -37,12 +37,28 @@ func (r Record) Canonical() []byte {
 // AppendCanonical appends r.Canonical() to dst, letting hot loops reuse one
 // buffer instead of allocating per event.
 func (r Record) AppendCanonical(dst []byte) []byte {
+	return r.appendCanonical(dst, canonicalHints{})
+}
+
+// canonicalHints carry work the export reader has already done, so that
+// verification does not redo it. They never change the result: the reader
+// sets them only when they hold, and tests check that they agree.
+type canonicalHints struct {
+	dataCompact bool   // r.Data is already compact, valid JSON
+	atText      []byte // if set, exactly appendTime(r.At)
+}
+
+func (r Record) appendCanonical(dst []byte, h canonicalHints) []byte {
 	dst = append(dst, `{"v":`...)
 	dst = strconv.AppendInt(dst, CanonicalVersion, 10)
 	dst = append(dst, `,"seq":`...)
 	dst = strconv.AppendInt(dst, r.Seq, 10)
 	dst = append(dst, `,"at":"`...)
-	dst = appendTime(dst, r.At)
+	if h.atText != nil {
+		dst = append(dst, h.atText...)
+	} else {
+		dst = appendTime(dst, r.At)
+	}
 	dst = append(dst, `","actor_id":`...)
 	dst = strconv.AppendInt(dst, r.ActorID, 10)
 	dst = append(dst, `,"actor_role":`...)
@@ -54,7 +70,11 @@ func (r Record) AppendCanonical(dst []byte) []byte {
 	dst = append(dst, `,"object_id":`...)
 	dst = strconv.AppendInt(dst, r.ObjectID, 10)
 	dst = append(dst, `,"data":`...)
-	dst = appendData(dst, r.Data)
+	if h.dataCompact && len(r.Data) > 0 {
+		dst = append(dst, r.Data...)
+	} else {
+		dst = appendData(dst, r.Data)
+	}
 	dst = append(dst, `,"request_id":`...)
 	dst = appendString(dst, r.RequestID)
 	dst = append(dst, `,"ip":`...)

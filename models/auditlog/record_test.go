@@ -83,9 +83,9 @@ func TestCanonicalTime(t *testing.T) {
 		if tc.at.Year() > 9999 {
 			continue
 		}
-		back, err := parseTime([]byte(got))
-		if err != nil || !back.Equal(canonicalTime(tc.at)) {
-			t.Errorf("parseTime(%s) = %v, %v", got, back, err)
+		back, exact, err := parseTime([]byte(got))
+		if err != nil || !exact || !back.Equal(canonicalTime(tc.at)) {
+			t.Errorf("parseTime(%s) = %v, %v, %v", got, back, exact, err)
 		}
 	}
 }
@@ -106,7 +106,10 @@ func TestParseTime(t *testing.T) {
 		{"yesterday", time.Time{}, false},
 	}
 	for _, tc := range cases {
-		got, err := parseTime([]byte(tc.in))
+		got, exact, err := parseTime([]byte(tc.in))
+		if exact && string(appendTime(nil, got)) != tc.in {
+			t.Errorf("parseTime(%q) claims exact but formats back as %s", tc.in, appendTime(nil, got))
+		}
 		if (err == nil) != tc.ok || (tc.ok && !got.Equal(tc.want)) {
 			t.Errorf("parseTime(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
@@ -118,7 +121,9 @@ func TestParseTime(t *testing.T) {
 func TestCanonicalDistinguishes(t *testing.T) {
 	base := sampleRecord(5)
 	same := []func(r *Record){
-		func(r *Record) { r.Data = json.RawMessage(" { \"document_id\" : 1,\n\"version\":3,\"note\":\"장애 보상 기준 5\",\"state\":\"draft\"}\t") },
+		func(r *Record) {
+			r.Data = json.RawMessage(" { \"document_id\" : 1,\n\"version\":3,\"note\":\"장애 보상 기준 5\",\"state\":\"draft\"}\t")
+		},
 		func(r *Record) { r.At = r.At.Add(999 * time.Nanosecond) },
 		func(r *Record) { r.At = r.At.In(time.FixedZone("X", -5*3600)) },
 	}
@@ -130,19 +135,25 @@ func TestCanonicalDistinguishes(t *testing.T) {
 		}
 	}
 	differ := map[string]func(r *Record){
-		"seq":              func(r *Record) { r.Seq++ },
-		"at":               func(r *Record) { r.At = r.At.Add(time.Microsecond) },
-		"actor_id":         func(r *Record) { r.ActorID++ },
-		"actor_role":       func(r *Record) { r.ActorRole += "x" },
-		"action":           func(r *Record) { r.Action += "x" },
-		"object_type":      func(r *Record) { r.ObjectType += "x" },
-		"object_id":        func(r *Record) { r.ObjectID++ },
-		"data value":       func(r *Record) { r.Data = json.RawMessage(strings.Replace(string(r.Data), `"draft"`, `"final"`, 1)) },
-		"data escape":      func(r *Record) { r.Data = json.RawMessage(strings.Replace(string(r.Data), `"draft"`, `"dr\u0061ft"`, 1)) },
-		"data key order":   func(r *Record) { r.Data = json.RawMessage(`{"version":3,"document_id":1,"note":"장애 보상 기준 5","state":"draft"}`) },
-		"data number form": func(r *Record) { r.Data = json.RawMessage(strings.Replace(string(r.Data), `"version":3`, `"version":3.0`, 1)) },
-		"request_id":       func(r *Record) { r.RequestID += "x" },
-		"ip":               func(r *Record) { r.IP = "::1" },
+		"seq":         func(r *Record) { r.Seq++ },
+		"at":          func(r *Record) { r.At = r.At.Add(time.Microsecond) },
+		"actor_id":    func(r *Record) { r.ActorID++ },
+		"actor_role":  func(r *Record) { r.ActorRole += "x" },
+		"action":      func(r *Record) { r.Action += "x" },
+		"object_type": func(r *Record) { r.ObjectType += "x" },
+		"object_id":   func(r *Record) { r.ObjectID++ },
+		"data value":  func(r *Record) { r.Data = json.RawMessage(strings.Replace(string(r.Data), `"draft"`, `"final"`, 1)) },
+		"data escape": func(r *Record) {
+			r.Data = json.RawMessage(strings.Replace(string(r.Data), `"draft"`, `"dr\u0061ft"`, 1))
+		},
+		"data key order": func(r *Record) {
+			r.Data = json.RawMessage(`{"version":3,"document_id":1,"note":"장애 보상 기준 5","state":"draft"}`)
+		},
+		"data number form": func(r *Record) {
+			r.Data = json.RawMessage(strings.Replace(string(r.Data), `"version":3`, `"version":3.0`, 1))
+		},
+		"request_id": func(r *Record) { r.RequestID += "x" },
+		"ip":         func(r *Record) { r.IP = "::1" },
 		// A field's content must not be able to impersonate the next field.
 		"role swallows action": func(r *Record) {
 			r.ActorRole = base.ActorRole + `","action":"` + base.Action
@@ -164,7 +175,7 @@ func TestCanonicalData(t *testing.T) {
 		{" \n\t", "{}"},
 		{`{}`, `{}`},
 		{`{ "a" : [ 1 , true , null , "x y" ] }`, `{"a":[1,true,null,"x y"]}`},
-		{`not json`, `"not json"`},    // only for invalid records
+		{`not json`, `"not json"`}, // only for invalid records
 		{`{"a":1} {"b":2}`, `"{\"a\":1} {\"b\":2}"`},
 	}
 	for _, tc := range cases {

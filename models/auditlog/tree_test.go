@@ -136,8 +136,14 @@ func TestInclusionProofs(t *testing.T) {
 		"wrong seq":      func() (InclusionProof, Checkpoint) { q := p; q.Seq = 6; q.LeafHash = ""; return q, cp20 },
 		"seq past size":  func() (InclusionProof, Checkpoint) { q := p; q.Seq = 21; return q, cp20 },
 		"claimed leaf":   func() (InclusionProof, Checkpoint) { q := p; q.LeafHash = HashHex(tlog.Hash{}); return q, cp20 },
-		"other root":     func() (InclusionProof, Checkpoint) { c := cp20; c.Root = l.root(t, 19); q := p; q.Root = ""; return q, c },
-		"other size":     func() (InclusionProof, Checkpoint) { c := cp20; c.Size = 21; return p, c },
+		"other root": func() (InclusionProof, Checkpoint) {
+			c := cp20
+			c.Root = l.root(t, 19)
+			q := p
+			q.Root = ""
+			return q, c
+		},
+		"other size": func() (InclusionProof, Checkpoint) { c := cp20; c.Size = 21; return p, c },
 	}
 	for name, f := range bad {
 		q, c := f()

@@ -44,15 +44,15 @@ type pendingCheckpoint struct {
 // and collects every discrepancy. The server feeds it rows from the database
 // (GET /audit/verify); Verify feeds it an export. The zero value is ready.
 type Verifier struct {
-	count      int64     // events added
-	lastSeq    int64     // seq of the last event added
-	lastAt     time.Time // time of the last event added
-	prevStored tlog.Hash // stored hash of the last event, to check the next prev_hash
-	tree       Builder
-	pending    []pendingCheckpoint // sorted by size
-	matched    int64               // largest size at which any checkpoint matched
-	matchedOut int64               // largest size at which a held checkpoint matched
-	signedSize int64
+	count       int64     // events added
+	lastSeq     int64     // seq of the last event added
+	lastAt      time.Time // time of the last event added, as hashed
+	prevStored  tlog.Hash // stored hash of the last event, to check the next prev_hash
+	tree        Builder
+	pending     []pendingCheckpoint // sorted by size
+	matched     int64               // largest size at which any checkpoint matched
+	matchedHeld int64               // largest size at which a held checkpoint matched
+	signedSize  int64
 	// One more than the last sizes at which a signed root matched and one
 	// did not (0: none yet), to spot a key that signed two histories.
 	signedMatchAt    int64
@@ -68,17 +68,31 @@ type Verifier struct {
 // prev_hash and hash (hex), then appends it to the recomputed tree. Call it
 // in storage order, which must be seq order.
 func (v *Verifier) Add(rec Record, storedPrevHash, storedHash string) {
-	prev, prevErr := ParseHashHex(storedPrevHash)
-	hash, hashErr := ParseHashHex(storedHash)
-	v.add(rec, rec.Validate(), prev, prevErr, hash, hashErr, 0)
+	ev := storedEvent{rec: rec, invalid: rec.Validate()}
+	ev.prev, ev.prevErr = ParseHashHex(storedPrevHash)
+	ev.hash, ev.hashErr = ParseHashHex(storedHash)
+	v.add(&ev)
 }
 
-// add is the single implementation behind Add and Verify. line is the
-// export line number, or 0 for events that come from elsewhere.
-func (v *Verifier) add(rec Record, invalid error, prev tlog.Hash, prevErr error, hash tlog.Hash, hashErr error, line int64) {
+// storedEvent is one event as read, with what reading it found out.
+type storedEvent struct {
+	rec     Record
+	hints   canonicalHints
+	invalid error // why rec is not a valid record, if it is not
+	prev    tlog.Hash
+	prevErr error // stored prev_hash was not a hash
+	hash    tlog.Hash
+	hashErr error // stored hash was not a hash
+	line    int64 // export line number, 0 if not from an export
+}
+
+// add is the single implementation behind Add and Verify.
+func (v *Verifier) add(ev *storedEvent) {
+	rec, prev, hash, line := ev.rec, ev.prev, ev.hash, ev.line
+	invalid, prevErr, hashErr := ev.invalid, ev.prevErr, ev.hashErr
 	pos := v.count + 1
 	v.buf = append(v.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
-	v.buf = rec.AppendCanonical(v.buf)
+	v.buf = rec.appendCanonical(v.buf, ev.hints)
 	leaf := tlog.Hash(sha256.Sum256(v.buf))
 
 	if invalid != nil {
@@ -89,10 +103,13 @@ func (v *Verifier) add(rec Record, invalid error, prev tlog.Hash, prevErr error,
 		v.eventProblem(pos, line, rec.Seq, pos,
 			"expected seq %d here: an event is missing, duplicated or out of order", v.lastSeq+1)
 	}
-	if v.count > 0 && rec.At.Before(v.lastAt) {
+	// Compared at the precision that is hashed, so that the database (which
+	// may keep nanoseconds) and an export (microseconds) agree.
+	at := canonicalTime(rec.At)
+	if v.count > 0 && at.Before(v.lastAt) {
 		v.eventProblem(pos, line, rec.Seq, pos,
 			"time %s is earlier than the previous event's %s (backdated?)",
-			appendTime(nil, rec.At), appendTime(nil, v.lastAt))
+			appendTime(nil, at), appendTime(nil, v.lastAt))
 	}
 	if prevErr != nil {
 		v.eventProblem(pos, line, rec.Seq, pos, "prev_hash: %v", prevErr)
@@ -111,7 +128,7 @@ func (v *Verifier) add(rec Record, invalid error, prev tlog.Hash, prevErr error,
 
 	v.count = pos
 	v.lastSeq = rec.Seq
-	v.lastAt = rec.At
+	v.lastAt = at
 	v.prevStored = hash
 	v.tree.Append(leaf)
 	for len(v.pending) > 0 && v.pending[0].cp.Size == v.count {
@@ -179,7 +196,7 @@ func (v *Verifier) evaluate(p pendingCheckpoint) {
 	if root == p.cp.Root {
 		v.matched = max(v.matched, size)
 		if p.held {
-			v.matchedOut = max(v.matchedOut, size)
+			v.matchedHeld = max(v.matchedHeld, size)
 		}
 		if p.signed {
 			v.signedSize = max(v.signedSize, size)
@@ -196,13 +213,13 @@ func (v *Verifier) evaluate(p pendingCheckpoint) {
 		v.structuralProblem("%s: root %s is not the empty log's root", p.source, HashHex(p.cp.Root))
 		return
 	}
-	// The chain fields were rebuilt consistently, else add would have named
-	// the event; only a range is known, starting after the last root that
-	// matched. For a held checkpoint only held roots count, since the
-	// export's own may have been re-signed over the rewritten history.
+	// A root only says that something up to its size changed (add names the
+	// event when the chain fields show it): the range starts after the last
+	// root that matched. For a held checkpoint only held roots count, since
+	// an export's own may have been re-signed over the rewritten history.
 	lower := v.matched
 	if p.held {
-		lower = v.matchedOut
+		lower = v.matchedHeld
 	}
 	v.problem(size, "%s: root %s differs from the recomputed %s: some event in seq %d..%d differs from when it was signed",
 		p.source, HashHex(p.cp.Root), HashHex(root), lower+1, size)

@@ -79,10 +79,10 @@ func readLine(br *bufio.Reader, long *[]byte) (line []byte, tooLong bool, err er
 			*long = append(*long, frag...)
 		}
 		switch {
-		case err == nil || (err == io.EOF && len(frag) > 0) || (err == io.EOF && len(*long) > 0):
+		case err == nil || err == io.EOF:
+			// *long holds at least the first fragment unless the line was
+			// too long, so this is never mistaken for the end of input.
 			return trimEOL(*long), tooLong, nil
-		case err == io.EOF:
-			return nil, tooLong, nil
 		case !errors.Is(err, bufio.ErrBufferFull):
 			return nil, false, err
 		}
@@ -227,16 +227,16 @@ func (x *exportVerifier) event() {
 		x.begin()
 	}
 	f := &x.ev
-	prev, prevErr := parseHashHexBytes(f.prevHash)
-	hash, hashErr := parseHashHexBytes(f.hash)
-	invalid := f.rec.validateScalars()
-	if invalid == nil && !f.dataClean {
-		// The line reader already checked the data is JSON; only its type remains.
-		if i := skipSpace(f.rec.Data, 0); i < len(f.rec.Data) && f.rec.Data[i] != '{' {
-			invalid = errors.New("data: must be a JSON object")
-		}
+	ev := storedEvent{rec: f.rec, hints: f.hints, line: x.lineNo}
+	ev.prev, ev.prevErr = parseHashHexBytes(f.prevHash)
+	ev.hash, ev.hashErr = parseHashHexBytes(f.hash)
+	ev.invalid = f.rec.validateScalars()
+	if ev.invalid == nil && (len(f.rec.Data) == 0 || f.rec.Data[0] != '{') {
+		// The line reader already checked that data is JSON and compacted
+		// it; only its type remains.
+		ev.invalid = errors.New("data: must be a JSON object")
 	}
-	x.v.add(f.rec, invalid, prev, prevErr, hash, hashErr, x.lineNo)
+	x.v.add(&ev)
 }
 
 func (x *exportVerifier) checkpoint(b []byte) {

@@ -480,3 +480,54 @@ func TestVerifyLargeExport(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 }
+
+// TestVerifierTimeOrderAtHashedPrecision: the database may keep nanoseconds
+// that exports drop, so order is judged on the microseconds that are hashed.
+func TestVerifierTimeOrderAtHashedPrecision(t *testing.T) {
+	cases := []struct {
+		name     string
+		secondAt time.Duration // offset of event 2 from event 1
+		ok       bool
+	}{
+		{"same microsecond, earlier nanoseconds", -500 * time.Nanosecond, true},
+		{"same time", 0, true},
+		{"one microsecond earlier", -time.Microsecond, false},
+	}
+	for _, tc := range cases {
+		first := sampleRecord(1)
+		first.At = baseTime.Add(700 * time.Nanosecond)
+		second := sampleRecord(2)
+		second.At = first.At.Add(tc.secondAt)
+		l := &memLog{signer: mustSigner(t, testSKey)}
+		l.append(t, first)
+		l.append(t, second)
+		var v Verifier
+		for _, ev := range l.events {
+			v.Add(ev.Record, ev.PrevHash, ev.Hash)
+		}
+		if rep := v.Report(); rep.OK != tc.ok {
+			t.Errorf("%s: OK = %v, problems %v", tc.name, rep.OK, rep.Problems)
+		}
+	}
+}
+
+// TestVerifyLongLine: lines longer than the read buffer are reassembled,
+// also as the last line without a newline.
+func TestVerifyLongLine(t *testing.T) {
+	bigData := json.RawMessage(`{"ids":[` + strings.Repeat("123456789,", 40000) + `0]}`)
+	l := &memLog{signer: mustSigner(t, testSKey)}
+	for seq := int64(1); seq <= 3; seq++ {
+		r := sampleRecord(seq)
+		if seq != 1 {
+			r.Data = bigData
+		}
+		l.append(t, r)
+	}
+	export := writeExport(t, testVKey, l.events, l.signedAt(t, 1))
+	for _, tail := range []string{"", "\n"} {
+		rep, err := Verify(strings.NewReader(strings.TrimSuffix(string(export), "\n")+tail), VerifyOptions{TrustedKey: testVKey})
+		if err != nil || !rep.OK || rep.Count != 3 || rep.SignedSize != 1 || rep.Head != HashHex(l.root(t, 3)) {
+			t.Fatalf("report %+v, %v", rep, err)
+		}
+	}
+}

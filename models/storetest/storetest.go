@@ -35,6 +35,9 @@ type Options struct {
 // production cost take seconds per hash, and tests hash hundreds.
 var FastPasswords = models.PasswordParams{Time: 1, MemoryK: 64, Threads: 1}
 
+// Logger discards log lines; tests assert on behaviour, not on logs.
+func Logger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 // Dialects lists the engines the suite runs on in this environment.
 func Dialects() []models.Dialect {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
@@ -104,7 +107,7 @@ func DSN(t testing.TB, d models.Dialect) string {
 func Open(t testing.TB, d models.Dialect, o Options) *models.Store {
 	t.Helper()
 	opts := models.Options{
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:   Logger(),
 		Password: FastPasswords,
 		Now:      o.Now,
 		// Several pools on one PostgreSQL server run in parallel in CI.

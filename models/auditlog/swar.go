@@ -1,0 +1,47 @@
+package auditlog
+
+// Strings dominate what verification reads and writes, so the scans for the
+// few bytes JSON cares about look at eight bytes at a time. A word that may
+// contain one falls back to the byte loop, so false alarms cost only speed.
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func load64[T string | []byte](s T, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hasSpecial reports whether a word may hold '"', '\\' or a byte < 0x20.
+func hasSpecial(x uint64) bool {
+	q := x ^ (lsb * '"')
+	b := x ^ (lsb * '\\')
+	return ((x-lsb*0x20)&^x|(q-lsb)&^q|(b-lsb)&^b)&msb != 0
+}
+
+// scanPlain returns the index of the first '"', '\\' or control byte in s
+// (len(s) if none) and whether any byte before it is not ASCII.
+func scanPlain[T string | []byte](s T) (n int, nonASCII bool) {
+	var high uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load64(s, i)
+		if hasSpecial(x) {
+			break
+		}
+		high |= x
+	}
+	nonASCII = high&msb != 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return i, nonASCII
+		}
+		if c >= 0x80 {
+			nonASCII = true
+		}
+	}
+	return i, nonASCII
+}
