@@ -223,14 +223,24 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// housekeeping signs periodic checkpoints and drops expired sessions.
+// housekeeping closes ballots at their deadline, signs periodic
+// checkpoints and drops expired sessions. Pages also close due ballots when
+// read, so the timer only has to be prompt, not exact.
 func housekeeping(ctx context.Context, store *models.Store, log *slog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	ballots := time.NewTicker(15 * time.Second)
+	defer ballots.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-ballots.C:
+			if n, err := store.CloseDue(ctx); err != nil {
+				log.Error("close due ballots", "err", err)
+			} else if n > 0 {
+				log.Info("closed ballots at their deadline", "count", n)
+			}
 		case <-t.C:
 			if _, err := store.Checkpoint(ctx, "timer"); err != nil {
 				log.Error("timed checkpoint", "err", err)

@@ -97,6 +97,29 @@ func funcs() template.FuncMap {
 		"kst": KST,
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"add": func(a, b int) int { return a + b },
+		"mul": func(a, b int) int { return a * b },
+		// Chart arithmetic, in SVG user units.
+		"add_f": func(a, b float64) float64 { return a + b },
+		"sub_f": func(a, b float64) float64 { return a - b },
+		"pct": func(part, whole int) float64 {
+			if whole == 0 {
+				return 0
+			}
+			return float64(part) * 100 / float64(whole)
+		},
+		"chart_height": func(rows int) int { return rows*16 + 2 },
+		"deref_s": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"deref_time": func(p *time.Time) time.Time {
+			if p == nil {
+				return time.Time{}
+			}
+			return *p
+		},
 		// dict passes several values to a nested template.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

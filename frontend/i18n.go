@@ -3,6 +3,7 @@ package frontend
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 )
 
 // Languages the UI speaks; the first is the default.
@@ -14,19 +15,46 @@ type Catalog struct {
 	msgs map[string]map[string]string
 }
 
-// LoadCatalog reads i18n/<lang>.json for every language.
+// LoadCatalog merges i18n/<area>.<lang>.json for every language. Each
+// feature keeps its own file so that translations of different areas are
+// reviewed (and edited) apart; a key defined twice is an error, as is a key
+// present in one language and missing in another.
 func LoadCatalog() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]string{}}
 	for _, lang := range Languages {
-		b, err := files.ReadFile("i18n/" + lang + ".json")
+		names, err := fs.Glob(files, "i18n/*."+lang+".json")
 		if err != nil {
-			return nil, fmt.Errorf("read catalogue %s: %w", lang, err)
+			return nil, fmt.Errorf("list catalogues %s: %w", lang, err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("parse catalogue %s: %w", lang, err)
+		c.msgs[lang] = map[string]string{}
+		for _, name := range names {
+			b, err := files.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+			}
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+			}
+			for k, v := range m {
+				if _, dup := c.msgs[lang][k]; dup {
+					return nil, fmt.Errorf("catalogue %s: key %q is defined twice", name, k)
+				}
+				c.msgs[lang][k] = v
+			}
 		}
-		c.msgs[lang] = m
+	}
+	for _, lang := range Languages[1:] {
+		for k := range c.msgs[Languages[0]] {
+			if _, ok := c.msgs[lang][k]; !ok {
+				return nil, fmt.Errorf("catalogue %s lacks %q", lang, k)
+			}
+		}
+		for k := range c.msgs[lang] {
+			if _, ok := c.msgs[Languages[0]][k]; !ok {
+				return nil, fmt.Errorf("catalogue %s lacks %q", Languages[0], k)
+			}
+		}
 	}
 	return c, nil
 }

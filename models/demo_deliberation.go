@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"sort"
+	"time"
 )
 
 // The demo document follows the shape of the criteria the real council
@@ -89,6 +91,17 @@ func (s *Store) seedDemoDeliberation(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.seedDemoBallot(ctx, sec, actor, v1.ID, "제1판을 협의체의 무료 서비스 피해 지원 기준으로 채택할까요?", true, map[string]demoVote{
+		"merchant1@example.org": {"reject", "3만 원 단일 금액으로는 실제 매출 손실을 메울 수 없습니다. 구간을 나눈 안이 나오면 찬성하겠습니다."},
+		"merchant2@example.org": {"reject", "비교 기간이 한 주뿐이라 손실을 제대로 증명하기 어렵습니다."},
+		"merchant3@example.org": {"approve", "빠른 지원이 우선이라고 봅니다."},
+		"startup1@example.org":  {"approve", "증빙된 매출 손실로 한정한 원칙에 동의합니다."},
+		"startup2@example.org":  {"approve", ""},
+		"consumer1@example.org": {"approve", "일반 이용자 지원이 더 구체적이어야 하지만, 우선 채택에 찬성합니다."},
+		"consumer2@example.org": {"abstain", "전화 신청 요건이 정리되면 판단하겠습니다."},
+	}); err != nil {
+		return err
+	}
 	v2, err := s.CreateDraft(ctx, sec, doc.ID, VersionInput{Summary: "제1판에 대한 위원 의견을 반영했습니다.\n- 2.1: 매출 손실 30만 원 초과 50만 원 이하 구간(5만 원)을 신설\n- 2.2: 유료 서비스를 쓰는 스타트업·중소기업의 개별 협의 조항 신설\n- 3: 일반 이용자 지원 내용을 구체화\n- 4: 비교 기간을 직전 4주 같은 요일 평균으로 변경"}, &v1.ID)
 	if err != nil {
 		return fmt.Errorf("demo version 2: %w", err)
@@ -129,6 +142,14 @@ func (s *Store) seedDemoDeliberation(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.seedDemoBallot(ctx, sec, actor, v2.ID, "제2판을 협의체의 무료 서비스 피해 지원 기준으로 채택할까요?", false, map[string]demoVote{
+		"merchant1@example.org": {"approve", "구간이 나뉘어 실제 피해에 가까워졌습니다."},
+		"startup1@example.org":  {"approve", "2.2의 개별 협의 기준이 공개되는 조건으로 찬성합니다."},
+		"consumer1@example.org": {"reject", "일반 이용자 보상이 여전히 부족합니다."},
+		"consumer3@example.org": {"approve", ""},
+	}); err != nil {
+		return err
+	}
 	v3, err := s.CreateDraft(ctx, sec, doc.ID, VersionInput{Summary: "제2판 의견 반영 초안(작성 중)\n- 6: 이의 신청 처리 기한 30일 명시"}, &v2.ID)
 	if err != nil {
 		return fmt.Errorf("demo version 3: %w", err)
@@ -141,4 +162,36 @@ func (s *Store) seedDemoDeliberation(ctx context.Context) error {
 	return answer([]demoAnswer{
 		{"e2", DispAccepted, "이의 신청 처리 기한 30일을 제6조에 넣는 제3판 초안을 준비하고 있습니다.", "v3"},
 	}, map[string]int64{"v3": v3.ID})
+}
+
+type demoVote struct{ choice, reason string }
+
+// seedDemoBallot opens a ballot on a version, casts the given votes and,
+// when close is set, closes it early as the secretariat would.
+func (s *Store) seedDemoBallot(ctx context.Context, sec Actor, actor map[string]Actor, versionID int64, question string, close bool, votes map[string]demoVote) error {
+	b, err := s.OpenBallot(ctx, sec, versionID, BallotInput{Question: question, ClosesAt: s.Now().Add(7 * 24 * time.Hour), Rule: "majority_each_group", QuorumPercent: 50})
+	if err != nil {
+		return fmt.Errorf("demo ballot: %w", err)
+	}
+	emails := make([]string, 0, len(votes))
+	for e := range votes {
+		emails = append(emails, e)
+	}
+	sort.Strings(emails) // deterministic history
+	for _, email := range emails {
+		voter, err := s.UserByID(ctx, actor[email].UserID)
+		if err != nil {
+			return err
+		}
+		v := votes[email]
+		if _, err := s.CastVote(ctx, actor[email], voter, b.ID, VoteInput{Choice: v.choice, Reason: v.reason}); err != nil {
+			return fmt.Errorf("demo vote of %s: %w", email, err)
+		}
+	}
+	if close {
+		if _, err := s.CloseBallot(ctx, sec, b.ID); err != nil {
+			return fmt.Errorf("close demo ballot: %w", err)
+		}
+	}
+	return nil
 }

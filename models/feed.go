@@ -13,6 +13,8 @@ const (
 	FeedReplyToMe        = "reply_to_me"
 	FeedReplyInThread    = "reply_in_thread"
 	FeedNewComment       = "new_comment" // the secretariat's queue of comments to answer
+	FeedBallotOpened     = "ballot_opened"
+	FeedBallotClosed     = "ballot_closed"
 )
 
 // FeedItem is one thing that happened since the person last looked and
@@ -23,7 +25,8 @@ type FeedItem struct {
 	VersionID  int64
 	DocumentID int64
 	CommentID  int64
-	Status     string // disposition status, for answers
+	Status     string // disposition status, for answers; result, for closed ballots
+	BallotID   int64
 }
 
 type feedData struct {
@@ -35,6 +38,7 @@ type feedData struct {
 	CommentAuthorID int64  `json:"comment_author_id"`
 	Status          string `json:"status"`
 	Number          int    `json:"number"`
+	Result          string `json:"result"`
 }
 
 const feedScan = 500
@@ -47,7 +51,7 @@ func (s *Store) Feed(ctx context.Context, u *User, limit int) ([]FeedItem, error
 	db := s.db.WithContext(ctx)
 	var evs []AuditEvent
 	err := db.Preload("Actor").Preload("Actor.Group").
-		Where("seq > ? AND action IN ?", u.LastSeenSeq, []string{"version.publish", "comment.answer", "comment.create"}).
+		Where("seq > ? AND action IN ?", u.LastSeenSeq, []string{"version.publish", "comment.answer", "comment.create", "ballot.open", "ballot.close"}).
 		Order("seq DESC").Limit(feedScan).Find(&evs).Error
 	if err != nil {
 		return nil, fmt.Errorf("read feed events: %w", err)
@@ -75,6 +79,10 @@ func (s *Store) Feed(ctx context.Context, u *User, limit int) ([]FeedItem, error
 		switch e.Action {
 		case "version.publish":
 			item.Kind, item.VersionID = FeedVersionPublished, e.ObjectID
+		case "ballot.open":
+			item.Kind, item.BallotID = FeedBallotOpened, e.ObjectID
+		case "ballot.close":
+			item.Kind, item.BallotID, item.Status = FeedBallotClosed, e.ObjectID, d.Result
 		case "comment.answer":
 			if d.CommentAuthorID != u.ID {
 				continue

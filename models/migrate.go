@@ -23,6 +23,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "foundation: councils, groups, users, sessions, login limits, audit log", migrateFoundation},
 	{2, "deliberation: documents, versions, clauses, comments, dispositions", migrateDeliberation},
+	{3, "ballots: ballots, options, votes, frozen tallies", migrateBallots},
 }
 
 type schemaMigration struct {

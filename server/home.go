@@ -22,6 +22,7 @@ type roleCount struct {
 }
 
 type feedView struct {
+	BallotID  int64
 	Kind      string
 	At        time.Time
 	VersionID int64
@@ -39,13 +40,20 @@ type homeData struct {
 	ShowFeed   bool
 	Feed       []feedView
 	Unanswered []models.Comment
+	Pending    []pendingBallot
+}
+
+type pendingBallot struct {
+	ID       int64
+	Question string
+	TimeLeft string
 }
 
 func (s *Server) tasksFor(c *gin.Context, u *models.User) ([]task, error) {
 	soon := "task.empty.soon"
 	switch u.Role {
 	case models.RoleMember:
-		vote := task{Title: "task.vote", Body: "task.vote.body", Empty: soon}
+		vote := task{Title: "task.vote", Body: "task.vote.body", Href: "/ballots"}
 		if !u.CanVote() {
 			vote.Body = "task.vote.advisory"
 		}
@@ -66,7 +74,7 @@ func (s *Server) tasksFor(c *gin.Context, u *models.User) ([]task, error) {
 		return []task{
 			{Title: "task.draft", Body: "task.draft.body", Href: "/documents"},
 			answer,
-			{Title: "task.ballots", Body: "task.ballots.body", Empty: soon},
+			{Title: "task.ballots", Body: "task.ballots.body", Href: "/ballots"},
 			{Title: "task.import", Body: "task.import.body", Empty: soon},
 			{Title: "task.history", Body: "task.history.body", Href: "/audit"},
 		}, nil
@@ -90,9 +98,16 @@ func (s *Server) feedViews(c *gin.Context, u *models.User) ([]feedView, error) {
 	titles := map[int64]string{}
 	out := make([]feedView, 0, len(items))
 	for _, it := range items {
-		v := feedView{Kind: it.Kind, At: it.Event.At, VersionID: it.VersionID, CommentID: it.CommentID, Status: it.Status}
+		v := feedView{Kind: it.Kind, At: it.Event.At, VersionID: it.VersionID, CommentID: it.CommentID, Status: it.Status, BallotID: it.BallotID}
 		if it.Event.Actor != nil {
 			v.ActorName = it.Event.Actor.Name
+		}
+		if it.BallotID != 0 {
+			b, err := s.store.BallotByID(c.Request.Context(), it.BallotID)
+			if err != nil {
+				return nil, err
+			}
+			v.Title = b.Question
 		}
 		if it.Kind == models.FeedVersionPublished {
 			if _, ok := titles[it.VersionID]; !ok {
@@ -146,6 +161,18 @@ func (s *Server) home(c *gin.Context) {
 		}
 	}
 	if u.Role == models.RoleMember {
+		if _, err := s.store.CloseDue(ctx); err != nil {
+			s.fail(c, err)
+			return
+		}
+		bs, err := s.store.PendingBallots(ctx, u)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, b := range bs {
+			d.Pending = append(d.Pending, pendingBallot{ID: b.ID, Question: b.Question, TimeLeft: s.timeLeft(c, b.ClosesAt)})
+		}
 		if d.Unanswered, err = s.store.UnansweredComments(ctx, u.ID); err != nil {
 			s.fail(c, err)
 			return

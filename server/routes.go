@@ -79,6 +79,22 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodPost, "/api/v1/comments/:id/withdraw", "comment", "edit", s.apiCommentWithdraw)
 	s.handle(http.MethodPost, "/api/v1/comments/:id/disposition", "comment", "answer", s.apiDisposition)
 
+	// Ballots on versions.
+	s.handle(http.MethodGet, "/ballots", "ballots", "list", s.ballotsPage)
+	s.handle(http.MethodGet, "/ballots/:id", "ballot", "read", s.ballotPage)
+	s.handle(http.MethodPost, "/versions/:id/ballots", "ballot", "open", s.ballotOpenForm)
+	s.handle(http.MethodPost, "/ballots/:id/vote", "ballot", "vote", s.voteForm)
+	s.handle(http.MethodPost, "/ballots/:id/close", "ballot", "close", s.ballotCloseForm)
+	s.handle(http.MethodPost, "/ballots/:id/deadline", "ballot", "update", s.ballotDeadlineForm)
+	s.handle(http.MethodGet, "/ballots/:id/export/:format", "ballot", "read", s.ballotExport)
+	s.handle(http.MethodGet, "/api/v1/ballots", "ballots", "list", s.apiBallots)
+	s.handle(http.MethodPost, "/api/v1/versions/:id/ballots", "ballot", "open", s.apiBallotOpen)
+	s.handle(http.MethodGet, "/api/v1/ballots/:id", "ballot", "read", s.apiBallot)
+	s.handle(http.MethodPatch, "/api/v1/ballots/:id", "ballot", "update", s.apiBallotUpdate)
+	s.handle(http.MethodPut, "/api/v1/ballots/:id/vote", "ballot", "vote", s.apiVote)
+	s.handle(http.MethodPost, "/api/v1/ballots/:id/close", "ballot", "close", s.apiBallotClose)
+	s.handle(http.MethodGet, "/api/v1/ballots/:id/votes", "ballot", "read", s.apiBallotVotes)
+
 	// What's new.
 	s.handle(http.MethodPost, "/feed/seen", "feed", "update", s.feedSeenForm)
 	s.handle(http.MethodGet, "/api/v1/feed", "feed", "read", s.apiFeed)

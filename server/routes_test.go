@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"roundtable/models"
 	"roundtable/models/storetest"
@@ -88,9 +89,26 @@ var expected = map[string][5]int{
 	"PATCH /api/v1/comments/:id":            {401, 403, 403, 403, 403},
 	"POST /api/v1/comments/:id/withdraw":    {401, 403, 403, 403, 403},
 	"POST /api/v1/comments/:id/disposition": {401, 403, 422, 403, 403},
-	"POST /feed/seen":                       {401, 303, 303, 303, 303},
-	"GET /api/v1/feed":                      {401, 200, 200, 200, 200},
-	"POST /api/v1/feed/seen":                {401, 204, 204, 204, 204},
+	// Ballots. :id is an open ballot on the fixture's version 1; each close
+	// route closes a ballot of its own, so rows do not depend on order.
+	"GET /ballots":                      {303, 200, 200, 200, 200},
+	"GET /ballots/:id":                  {303, 200, 200, 200, 200},
+	"POST /versions/:id/ballots":        {401, 403, 422, 403, 403},
+	"POST /ballots/:id/vote":            {401, 403, 403, 422, 403},
+	"POST /ballots/:id/close":           {401, 403, 303, 403, 403},
+	"POST /ballots/:id/deadline":        {401, 403, 422, 403, 403},
+	"GET /ballots/:id/export/:format":   {303, 200, 200, 200, 200},
+	"GET /api/v1/ballots":               {401, 200, 200, 200, 200},
+	"POST /api/v1/versions/:id/ballots": {401, 403, 422, 403, 403},
+	"GET /api/v1/ballots/:id":           {401, 200, 200, 200, 200},
+	"PATCH /api/v1/ballots/:id":         {401, 403, 200, 403, 403},
+	"PUT /api/v1/ballots/:id/vote":      {401, 403, 403, 422, 403},
+	"POST /api/v1/ballots/:id/close":    {401, 403, 200, 403, 403},
+	"GET /api/v1/ballots/:id/votes":     {401, 200, 200, 200, 200},
+
+	"POST /feed/seen":        {401, 303, 303, 303, 303},
+	"GET /api/v1/feed":       {401, 200, 200, 200, 200},
+	"POST /api/v1/feed/seen": {401, 204, 204, 204, 204},
 
 	"GET /audit":                    {303, 403, 200, 403, 200},
 	"GET /api/v1/audit/events":      {401, 403, 200, 403, 200},
@@ -100,12 +118,21 @@ var expected = map[string][5]int{
 }
 
 // fixtureIDs are the objects the matrix addresses, by path prefix.
-type fixtureIDs struct{ user, document, version, comment string }
+type fixtureIDs struct {
+	user, document, version, comment string
+	ballot, closeAPI, closeForm      string
+}
 
 // concrete fills a route pattern's parameters with real values.
 func concrete(pattern string, ids fixtureIDs) string {
 	id := ids.user
 	switch {
+	case strings.HasPrefix(pattern, "/api/v1/ballots/") && strings.HasSuffix(pattern, "/close"):
+		id = ids.closeAPI
+	case strings.HasPrefix(pattern, "/ballots/") && strings.HasSuffix(pattern, "/close"):
+		id = ids.closeForm
+	case strings.Contains(pattern, "/ballots/"):
+		id = ids.ballot
 	case strings.Contains(pattern, "/documents/"):
 		id = ids.document
 	case strings.Contains(pattern, "/versions/"):
@@ -161,6 +188,17 @@ func TestRouteRoleMatrix(t *testing.T) {
 			sec, docID, v1 := publishedDoc(t, e)
 			ids.document, ids.version = docID, v1
 			ids.comment = idOf(e.login("consumer2@example.org").json("POST", "/api/v1/versions/"+v1+"/comments", map[string]string{"body": "다른 위원의 의견", "clause_key": "2.1"}), "comment")
+			openBallot := func(versionID string) string {
+				r := sec.json("POST", "/api/v1/versions/"+versionID+"/ballots", map[string]any{"question": "채택할까요?", "closes_at": time.Now().Add(24 * time.Hour)})
+				if r.status != http.StatusCreated {
+					t.Fatalf("open ballot: %d %s", r.status, r.body)
+				}
+				return idOf(r, "ballot")
+			}
+			ids.ballot = openBallot(v1)
+			_, _, other1 := publishedDoc(t, e)
+			_, _, other2 := publishedDoc(t, e)
+			ids.closeAPI, ids.closeForm = openBallot(other1), openBallot(other2)
 			if r := sec.json("POST", "/api/v1/documents/"+docID+"/versions", map[string]any{"summary": "초안", "based_on_version_id": mustInt(v1)}); r.status != http.StatusCreated {
 				t.Fatalf("draft: %d %s", r.status, r.body)
 			}

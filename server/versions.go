@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"roundtable/models"
+	"roundtable/models/ballotrule"
+	"roundtable/models/reportfile"
 	"roundtable/models/textdiff"
 	"roundtable/policy"
 )
@@ -53,6 +56,10 @@ type versionPage struct {
 	Draft        *formDraft
 	Later        []models.Version // versions a disposition can name
 	Numbers      map[int64]int    // visible version id → number, for answers that name one
+	Ballots      []models.Ballot
+	CanOpen      bool
+	Rules        []string
+	OpenDefault  string // default closing time for the open-ballot form
 }
 
 // versionNumbers maps the visible versions' ids to their numbers; an
@@ -114,6 +121,14 @@ func (s *Server) buildVersionPage(c *gin.Context, v *models.Version) (*versionPa
 		CanEdit:      v.IsDraft() && s.authz.Can(sub, versionObject(v), "update"),
 		Dispositions: models.DispositionStatuses, Total: len(cs)}
 	p.Numbers = versionNumbers(p.Versions)
+	if !v.IsDraft() {
+		if p.Ballots, err = s.store.BallotsOfVersion(ctx, v.ID); err != nil {
+			return nil, err
+		}
+		p.CanOpen = v.Status == models.StatusPublished && s.authz.Can(sub, policy.Kind("ballot"), "open")
+		p.Rules = ballotrule.Rules
+		p.OpenDefault = s.store.Now().Add(7 * 24 * time.Hour).In(reportfile.KoreaTime()).Format("2006-01-02T15:04")
+	}
 	for i := range p.Versions {
 		x := &p.Versions[i]
 		switch {
