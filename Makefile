@@ -4,7 +4,13 @@ BIN     := bin/roundtable
 DEMO_DB ?= data/demo.db
 ADDR    ?= :8080
 
-.PHONY: build run test test-short bench fmt clean
+.PHONY: build run test test-short bench fuzz lint fmt clean
+
+# Fuzz targets (package:target), each with a seed corpus under testdata/.
+FUZZ_TARGETS := ./models/reportfile:FuzzReader ./models/textdiff:FuzzWords \
+	./models/compensation:FuzzValidate ./models/auditlog:FuzzVerify \
+	./models/auditlog:FuzzParseLine ./models/auditlog:FuzzCompactJSON
+FUZZTIME ?= 5s
 
 build:
 	$(GO) build -o $(BIN) .
@@ -19,6 +25,15 @@ run: build
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m ./...
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: run every fuzz target for FUZZTIME (5s in make test; longer by hand)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## test-short: quick run without the race detector and without browsers
 test-short:
@@ -33,3 +48,9 @@ fmt:
 
 clean:
 	rm -rf bin
+
+## lint: golangci-lint v2.15.0 with security linters (config in .golangci.yml)
+LINT := $(shell $(GO) env GOPATH)/bin/golangci-lint
+lint:
+	@test -x $(LINT) || GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+	$(LINT) run ./...

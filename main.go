@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -32,6 +33,9 @@ const usage = `roundtable — the open, on-the-record platform of a damage-suppo
 Usage:
   roundtable serve [flags]          run the web server
   roundtable user add [flags]       create an account (e.g. the first admin)
+  roundtable audit verify FILE      verify a history export offline (also: audit check-proof)
+  roundtable demo-data [flags]      write a synthetic damage-report file (--reports N --seed S --out FILE.csv)
+  roundtable backup --out FILE      copy a running SQLite database consistently (PostgreSQL: use pg_dump)
   roundtable version                print the version
 
 Run "roundtable COMMAND --help" for the flags of a command.
@@ -72,6 +76,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return exitError(2)
 		}
 		return cmdUserAdd(ctx, args[2:], stdin, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, args[1:], stdout, stderr)
+	case "demo-data":
+		return cmdDemoData(args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "roundtable", version)
 		return nil
@@ -161,6 +171,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("ROUNDTABLE_SECURE_COOKIES") == "true", "mark cookies Secure (behind a TLS proxy; env ROUNDTABLE_SECURE_COOKIES=true)")
 	proxies := fs.String("trusted-proxies", env("ROUNDTABLE_TRUSTED_PROXIES", ""), "comma-separated proxy addresses whose X-Forwarded-For is believed (env ROUNDTABLE_TRUSTED_PROXIES)")
 	checkpointEvery := fs.Duration("checkpoint-every", 10*time.Minute, "sign a history checkpoint this often when the log grew")
+	ballotEvery := fs.Duration("ballot-check-every", 15*time.Second, "close ballots whose deadline passed this often (reading a ballot closes it too)")
+	// The token is not the flag's default, so --help never prints it.
+	metricsToken := fs.String("metrics-token", "", "bearer token that lets a scraper without a session read /metrics; prefer the env ROUNDTABLE_METRICS_TOKEN, which ps does not show (default: admins only)")
+	var rf reportFlags
+	rf.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: roundtable serve [flags]\n\nRuns the web server.\n\n")
 		fs.PrintDefaults()
@@ -176,7 +191,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore(store, log)
 	if *demo {
 		seeded, err := store.PrepareDemo(ctx)
 		if err != nil {
@@ -185,6 +200,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		if seeded {
 			log.Info("seeded the demo council", "accounts", len(models.DemoAccounts))
 		}
+	}
+	if err := store.RecoverImports(ctx); err != nil {
+		return err
+	}
+	reports, err := rf.reports(store, d.dataDir, *demo, log)
+	if err != nil {
+		return err
+	}
+	if reports != nil {
+		defer reports.Close() // a running import is cancelled and cleaned up
 	}
 	authz, err := policy.New()
 	if err != nil {
@@ -196,16 +221,20 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			trusted = append(trusted, p)
 		}
 	}
-	srv, err := server.New(store, authz, log, server.Config{Demo: *demo, SecureCookies: *secure, TrustedProxies: trusted})
+	srv, err := server.New(store, authz, log, server.Config{Demo: *demo, SecureCookies: *secure, TrustedProxies: trusted,
+		Reports: reports, MaxUpload: rf.maxUpload << 20, MetricsToken: cmp.Or(*metricsToken, os.Getenv("ROUNDTABLE_METRICS_TOKEN"))})
 	if err != nil {
 		return err
 	}
-	go housekeeping(ctx, store, log, *checkpointEvery)
+	go housekeeping(ctx, store, log, *checkpointEvery, *ballotEvery)
 
 	httpSrv := srv.HTTPServer(*addr)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.ListenAndServe() }()
 	log.Info("listening", "addr", *addr, "database", string(store.Dialect()), "demo", *demo)
+	if *demo {
+		go startDemoReports(ctx, reports, log)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -226,10 +255,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // housekeeping closes ballots at their deadline, signs periodic
 // checkpoints and drops expired sessions. Pages also close due ballots when
 // read, so the timer only has to be prompt, not exact.
-func housekeeping(ctx context.Context, store *models.Store, log *slog.Logger, every time.Duration) {
+func housekeeping(ctx context.Context, store *models.Store, log *slog.Logger, every, ballotEvery time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	ballots := time.NewTicker(15 * time.Second)
+	ballots := time.NewTicker(ballotEvery)
 	defer ballots.Stop()
 	for {
 		select {
@@ -287,7 +316,7 @@ func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore(store, log)
 	if _, err := store.DefaultCouncil(ctx); models.ErrorKind(err) == models.KindNotFound {
 		if err := store.CreateCouncil(ctx, models.SystemActor(), &models.Council{Name: "피해지원 협의체", NameEn: "Damage Support Council"}, models.DemoGroups()); err != nil {
 			return err
@@ -324,8 +353,16 @@ func readPassword(stdin io.Reader, stderr io.Writer, fromStdin bool) (string, er
 		return string(a), nil
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+	if err != nil && (!errors.Is(err, io.EOF) || line == "") {
 		return "", fmt.Errorf("read password from standard input: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// closeStore closes the database at exit; a failure is worth a log line
+// (unflushed WAL, a dropped connection) but changes nothing for the caller.
+func closeStore(store *models.Store, log *slog.Logger) {
+	if err := store.Close(); err != nil {
+		log.Error("close database", "err", err)
+	}
 }

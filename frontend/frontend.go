@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -143,6 +144,50 @@ func funcs() template.FuncMap {
 			}
 			return string(r[:n]) + "…"
 		},
+		// thousands formats a count or an amount with separators ("" for nil,
+		// which the caller shows as withheld).
+		"thousands": func(v any) string {
+			switch x := v.(type) {
+			case int64:
+				return groupDigits(x)
+			case *int64:
+				if x == nil {
+					return ""
+				}
+				return groupDigits(*x)
+			case int:
+				return groupDigits(int64(x))
+			}
+			return fmt.Sprint(v)
+		},
+		"isnil": func(p *int64) bool { return p == nil },
+		"thousands_or": func(p *int64, withheld string) string {
+			if p == nil {
+				return withheld
+			}
+			return groupDigits(*p)
+		},
+		"has": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		// rowErrorsRule picks rule i's errors out of fields named like
+		// "rules[2].pay.cap".
+		"rowErrorsRule": func(fields map[string]string, i int) []string {
+			prefix := fmt.Sprintf("rules[%d].", i)
+			var out []string
+			for k, v := range fields {
+				if strings.HasPrefix(k, prefix) {
+					out = append(out, strings.TrimPrefix(k, prefix)+": "+v)
+				}
+			}
+			sort.Strings(out)
+			return out
+		},
 		"ptrEq": func(p *int64, v int64) bool { return p != nil && *p == v },
 		// rowErrors picks a form row's errors out of fields named like
 		// "clauses[2].title".
@@ -164,4 +209,22 @@ func funcs() template.FuncMap {
 			return *p
 		},
 	}
+}
+
+// groupDigits writes n with thousands separators, as Korean documents do.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

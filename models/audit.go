@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -117,7 +118,11 @@ func (s *Store) record(tx *gorm.DB, actor Actor, action, objectType string, obje
 	if err := tx.First(&head, 1).Error; err != nil {
 		return fmt.Errorf("audit %s: read head: %w", action, err)
 	}
-	ev := AuditEvent{Seq: head.Size, At: s.Now(), ActorRole: actor.Role, Action: action, ObjectType: objectType,
+	at, err := s.eventTime(tx, head.Size)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	ev := AuditEvent{Seq: head.Size, At: at, ActorRole: actor.Role, Action: action, ObjectType: objectType,
 		ObjectID: objectID, Data: string(payload), RequestID: actor.RequestID, IP: actor.IP, PrevHash: head.LastHash}
 	if actor.UserID != 0 {
 		id := actor.UserID
@@ -145,13 +150,45 @@ func (s *Store) record(tx *gorm.DB, actor Actor, action, objectType string, obje
 	if err := tx.Create(&rows).Error; err != nil {
 		return fmt.Errorf("audit %s: store tree hashes: %w", action, err)
 	}
-	if err := tx.Create(&ev).Error; err != nil {
+	if err := tx.Omit("Actor").Create(&ev).Error; err != nil {
 		return fmt.Errorf("audit %s: insert event: %w", action, err)
+	}
+	if links := auditLinksOf(&ev); len(links) > 0 {
+		if err := tx.Create(&links).Error; err != nil {
+			return fmt.Errorf("audit %s: link objects: %w", action, err)
+		}
 	}
 	if err := tx.Model(&auditHead{}).Where("id = 1").Update("last_hash", ev.Hash).Error; err != nil {
 		return fmt.Errorf("audit %s: advance head: %w", action, err)
 	}
 	return nil
+}
+
+// eventTime is the time of event seq: now, but never earlier than the
+// previous event's. Verification refuses a time that goes backwards (that
+// is how an event appended later with a backdated time stands out), so a
+// clock stepped back by NTP must not make an honest event look forged. It
+// runs under the head's lock, like the choice of seq. It also lets a date
+// range be turned into a seq range (AuditEvents).
+func (s *Store) eventTime(tx *gorm.DB, seq int64) (time.Time, error) {
+	now := s.Now()
+	if seq <= 1 {
+		return now, nil
+	}
+	var prev struct{ At time.Time }
+	err := tx.Model(&AuditEvent{}).Select("at").Where("seq = ?", seq-1).Take(&prev).Error
+	switch {
+	case isNotFound(err):
+		// The previous row is gone: the log is already damaged and
+		// verification will say so; refusing to record would hide more.
+		return now, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("time of event %d: %w", seq-1, err)
+	}
+	if p := prev.At.UTC().Truncate(time.Microsecond); now.Before(p) {
+		return p, nil
+	}
+	return now, nil
 }
 
 // Record writes a stand-alone event, for things that change no other row
@@ -169,31 +206,82 @@ func (s *Store) AuditSize(ctx context.Context) (int64, error) {
 	return head.Size, nil
 }
 
-// AuditFilter selects events for the history API; After/Limit page by
-// seq (keyset), which stays fast however long the log grows.
+// AuditFilter selects events for the timeline. Paging is by seq (keyset):
+// After gives the events after a seq in ascending order, Before the ones
+// before a seq in descending order (newest first). Both stay fast however
+// long the log grows, unlike OFFSET.
 type AuditFilter struct {
-	After      int64
-	Limit      int
-	Action     string
-	ActorID    int64
+	After  int64
+	Before int64 // if > 0, newest first below this seq
+	Limit  int
+	// Action is an exact action, or a family ending in ".*" ("ballot.*").
+	Action string
+	// Actions, if set, keeps only these exact actions.
+	Actions []string
+	ActorID int64
+	// NoActor keeps only events no signed-in person caused (failed sign-ins
+	// to unknown accounts, system work).
+	NoActor    bool
 	ObjectType string
 	ObjectID   int64
+	// From (inclusive) and To (exclusive) bound the event time; zero
+	// values leave that side open.
+	From, To time.Time
 }
 
 // MaxAuditPage bounds one page of the history.
 const MaxAuditPage = 500
 
-// AuditEvents returns events after f.After in seq order, with actors.
+// AuditEvents returns one page of events matching f, with their actors.
 func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	if f.Limit <= 0 || f.Limit > MaxAuditPage {
 		f.Limit = 100
 	}
-	q := s.db.WithContext(ctx).Preload("Actor").Preload("Actor.Group").Where("seq > ?", f.After)
-	if f.Action != "" {
+	db := s.db.WithContext(ctx)
+	lo, hi, empty, err := s.seqRange(db, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	if empty {
+		return []AuditEvent{}, nil
+	}
+	lo = max(lo, f.After+1)
+	if f.Before > 0 {
+		hi = min(hi, f.Before-1)
+	}
+	if lo > hi {
+		return []AuditEvent{}, nil
+	}
+	q := db.Preload("Actor").Preload("Actor.Group").Where("seq BETWEEN ? AND ?", lo, hi)
+	q = f.where(q)
+	order := "seq"
+	if f.Before > 0 {
+		order = "seq DESC"
+	}
+	var evs []AuditEvent
+	if err := q.Order(order).Limit(f.Limit).Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return evs, nil
+}
+
+// where adds the filter's conditions other than paging and time.
+func (f AuditFilter) where(q *gorm.DB) *gorm.DB {
+	if family, ok := strings.CutSuffix(f.Action, ".*"); ok {
+		// A range instead of LIKE, so that the (action, seq) index serves
+		// it on both engines: '/' is the character after '.'.
+		q = q.Where("action > ? AND action < ?", family+".", family+"/")
+	} else if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
+	}
+	if len(f.Actions) > 0 {
+		q = q.Where("action IN ?", f.Actions)
 	}
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.NoActor {
+		q = q.Where("actor_id IS NULL")
 	}
 	if f.ObjectType != "" {
 		q = q.Where("object_type = ?", f.ObjectType)
@@ -201,11 +289,42 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, e
 	if f.ObjectID != 0 {
 		q = q.Where("object_id = ?", f.ObjectID)
 	}
-	var evs []AuditEvent
-	if err := q.Order("seq").Limit(f.Limit).Find(&evs).Error; err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
+	return q
+}
+
+// maxSeq is larger than any seq; it keeps ranges open-ended.
+const maxSeq = int64(1) << 62
+
+// seqRange turns a time range into the seq range it covers. Event times
+// never go backwards (eventTime), so the events in [from, to) are exactly
+// the seqs between the first event at or after from and the last event
+// before to; two lookups on the at index replace a time filter on every row.
+func (s *Store) seqRange(db *gorm.DB, from, to time.Time) (lo, hi int64, empty bool, err error) {
+	lo, hi = 1, maxSeq
+	// Each bound is the first entry of the (at, seq) index in its
+	// direction, not an aggregate: MIN(seq) over "at >= from" would visit
+	// every later row.
+	if !from.IsZero() {
+		var seqs []int64
+		if err := db.Model(&AuditEvent{}).Where("at >= ?", from.UTC()).Order("at, seq").Limit(1).Pluck("seq", &seqs).Error; err != nil {
+			return 0, 0, false, fmt.Errorf("first event from %s: %w", from, err)
+		}
+		if len(seqs) == 0 {
+			return 0, 0, true, nil
+		}
+		lo = seqs[0]
 	}
-	return evs, nil
+	if !to.IsZero() {
+		var seqs []int64
+		if err := db.Model(&AuditEvent{}).Where("at < ?", to.UTC()).Order("at DESC, seq DESC").Limit(1).Pluck("seq", &seqs).Error; err != nil {
+			return 0, 0, false, fmt.Errorf("last event before %s: %w", to, err)
+		}
+		if len(seqs) == 0 {
+			return 0, 0, true, nil
+		}
+		hi = seqs[0]
+	}
+	return lo, hi, lo > hi, nil
 }
 
 // RecentAuditEvents returns the newest events first, for overview pages.

@@ -21,9 +21,9 @@ const (
 
 // Ballot statuses and results.
 const (
-	BallotOpen    = "open"
-	BallotClosed  = "closed"
-	ResultAdopted = "adopted"
+	BallotOpen     = "open"
+	BallotClosed   = "closed"
+	ResultAdopted  = "adopted"
 	ResultRejected = "rejected"
 )
 
@@ -214,8 +214,11 @@ func (s *Store) OpenBallot(ctx context.Context, actor Actor, versionID int64, in
 				}
 			}
 		}
-		return s.record(tx, actor, "ballot.open", "ballot", b.ID, map[string]any{"version_id": versionID, "document_id": v.DocumentID,
-			"kind": kind, "rule": in.Rule, "quorum_percent": in.QuorumPercent, "closes_at": b.ClosesAt, "show_running": in.ShowRunning, "options": options})
+		if err := s.record(tx, actor, "ballot.open", "ballot", b.ID, map[string]any{"version_id": versionID, "document_id": v.DocumentID,
+			"kind": kind, "rule": in.Rule, "quorum_percent": in.QuorumPercent, "closes_at": b.ClosesAt, "show_running": in.ShowRunning, "options": options}); err != nil {
+			return err
+		}
+		return s.emit(tx, LiveEvent{Kind: LiveBallot, Action: "ballot.open", VersionID: versionID, BallotID: b.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -280,8 +283,11 @@ func (s *Store) UpdateBallot(ctx context.Context, actor Actor, id int64, ch Ball
 		if err := tx.Model(&Ballot{}).Where("id = ?", id).Updates(updates).Error; err != nil {
 			return fmt.Errorf("update ballot %d: %w", id, err)
 		}
-		return s.record(tx, actor, "ballot.update", "ballot", id, map[string]any{"version_id": b.VersionID, "rule": in.Rule,
-			"quorum_percent": in.QuorumPercent, "closes_at": updates["closes_at"], "show_running": in.ShowRunning})
+		if err := s.record(tx, actor, "ballot.update", "ballot", id, map[string]any{"version_id": b.VersionID, "rule": in.Rule,
+			"quorum_percent": in.QuorumPercent, "closes_at": updates["closes_at"], "show_running": in.ShowRunning}); err != nil {
+			return err
+		}
+		return s.emit(tx, LiveEvent{Kind: LiveBallot, Action: "ballot.update", VersionID: b.VersionID, BallotID: id})
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -187,7 +188,7 @@ func (s *Store) closeIfDue(ctx context.Context, id int64) (bool, error) {
 		}
 		return s.closeTx(tx, SystemActor(), id, true)
 	})
-	if err == errBallotClosed {
+	if errors.Is(err, errBallotClosed) {
 		return false, nil
 	}
 	return err == nil, err
@@ -337,6 +338,9 @@ func (s *Store) closeTx(tx *gorm.DB, actor Actor, id int64, auto bool) error {
 	}
 	if err := s.record(tx, actor, "ballot.close", "ballot", id, map[string]any{"version_id": b.VersionID, "document_id": v.DocumentID,
 		"result": result, "result_version_id": resultVersion, "rule": b.Rule, "quorum_percent": b.QuorumPercent, "auto": auto, "groups": groupsData}); err != nil {
+		return err
+	}
+	if err := s.emit(tx, LiveEvent{Kind: LiveBallot, Action: "ballot.close", VersionID: b.VersionID, BallotID: id}); err != nil {
 		return err
 	}
 	_, err = s.checkpointTx(tx, "ballot_closed")

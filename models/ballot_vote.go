@@ -111,7 +111,10 @@ func (s *Store) castVote(ctx context.Context, actor Actor, voter *User, ballotID
 		if in.Reason != "" {
 			data["with_reason"] = true
 		}
-		return s.record(tx, actor, "ballot.vote", "ballot", ballotID, data)
+		if err := s.record(tx, actor, "ballot.vote", "ballot", ballotID, data); err != nil {
+			return err
+		}
+		return s.emit(tx, LiveEvent{Kind: LiveBallot, Action: "ballot.vote", VersionID: b.VersionID, BallotID: ballotID})
 	})
 	if errors.Is(err, errDeadlinePassed) {
 		// The deadline passed before anyone closed the ballot: close it now

@@ -2,12 +2,8 @@ package models
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"strings"
 
-	"golang.org/x/mod/sumdb/tlog"
 	"gorm.io/gorm"
 
 	"roundtable/models/auditlog"
@@ -26,20 +22,32 @@ func (s *Store) ensureLogKey(ctx context.Context) error {
 	}
 	fp := auditlog.KeyFingerprint(s.verifier)
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		// Take the head's row lock before looking: instances starting
+		// together would otherwise both see no key event and both
+		// register the key.
+		if err := tx.Exec("UPDATE audit_heads SET size = size WHERE id = 1").Error; err != nil {
+			return fmt.Errorf("lock audit head: %w", err)
+		}
 		var last AuditEvent
-		err := tx.Where("action IN ?", []string{"audit.init", "audit.key_changed"}).Order("seq DESC").First(&last).Error
+		err := tx.Where("action IN ?", []string{auditlog.ActionKeyInit, auditlog.ActionKeyChanged}).Order("seq DESC").First(&last).Error
+		action := auditlog.ActionKeyInit
 		switch {
 		case isNotFound(err):
-			return s.record(tx, SystemActor(), "audit.init", "audit_log", 0,
-				map[string]any{"key_fingerprint": fp, "origin": s.signer.Name(), "public_key": s.verifier})
 		case err != nil:
 			return fmt.Errorf("find signing key event: %w", err)
-		}
-		if strings.Contains(last.Data, `"key_fingerprint":"`+fp+`"`) {
+		case auditlog.RegisteredKey(last.Action, []byte(last.Data)) == s.verifier:
 			return nil
+		default:
+			action = auditlog.ActionKeyChanged
 		}
-		return s.record(tx, SystemActor(), "audit.key_changed", "audit_log", 0,
-			map[string]any{"key_fingerprint": fp, "origin": s.signer.Name(), "public_key": s.verifier})
+		if err := s.record(tx, SystemActor(), action, "audit_log", 0,
+			map[string]any{"key_fingerprint": fp, "origin": s.signer.Name(), "public_key": s.verifier}); err != nil {
+			return err
+		}
+		// A key is trusted only once a checkpoint it signed covers its
+		// registration (see auditlog/keyring.go), so sign one at once.
+		_, err = s.checkpointTx(tx, "key_registered")
+		return err
 	})
 }
 
@@ -107,132 +115,108 @@ type VerifyResult struct {
 	Count       int64
 	Head        string
 	FirstBadSeq int64
-	Problems    []string
-	Checkpoint  *AuditCheckpoint
+	// SignedSize is how far signed checkpoints vouch for the log; events
+	// after it are protected by the hash chain alone until the next one.
+	SignedSize     int64
+	KeyFingerprint string
+	Problems       []string
+	Checkpoint     *AuditCheckpoint // the newest, for display
 }
 
 const verifyBatch = 2000
 
-// VerifyAudit recomputes every event's canonical bytes, leaf hash and
-// chain hash from the stored columns, rebuilds the Merkle root, and checks
-// it against every signed checkpoint. A row changed behind the
-// application's back no longer hashes to its stored hash (or, if the hashes
-// were rewritten too, no longer matches a signed checkpoint), and the
-// first such sequence number is reported.
+// VerifyAudit recomputes every event's canonical bytes, leaf hash and chain
+// hash from the stored columns, rebuilds the Merkle root and checks it
+// against every signed checkpoint, each with the key the log had registered
+// at its size. The rows go through auditlog.Verifier, the same code that
+// checks an export offline, so the server and `roundtable audit verify`
+// cannot disagree about what counts as intact. On top of that it checks
+// what only the database has: the stored tree hashes (which proofs are
+// built from) and the head row.
+//
+// It reads the log as it was when it started, so events appended meanwhile
+// are neither checked nor mistaken for damage.
 func (s *Store) VerifyAudit(ctx context.Context) (*VerifyResult, error) {
 	db := s.db.WithContext(ctx)
+	var head auditHead
+	if err := db.First(&head, 1).Error; err != nil {
+		return nil, fmt.Errorf("verify: read head: %w", err)
+	}
 	cps, err := s.Checkpoints(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res := &VerifyResult{OK: true, Problems: []string{}}
-	if len(cps) > 0 {
-		res.Checkpoint = &cps[len(cps)-1]
-	}
-	bad := func(seq int64, format string, args ...any) {
-		res.OK = false
-		if res.FirstBadSeq == 0 || seq < res.FirstBadSeq {
-			res.FirstBadSeq = seq
-		}
-		if len(res.Problems) < 20 {
-			res.Problems = append(res.Problems, fmt.Sprintf(format, args...))
+	extra := &extraProblems{}
+	var v auditlog.Verifier
+	var notes [][]byte
+	for _, cp := range cps {
+		if cp.Size <= head.Size {
+			notes = append(notes, []byte(cp.Note))
 		}
 	}
-	var b auditlog.Builder
-	storedPrev := zeroHashHex
-	// The key that signs checkpoints is named in the history itself
-	// (audit.init, audit.key_changed), so a checkpoint is checked with the
-	// key in force when it was signed, not with today's key.
-	key := ""
-	next := 0 // next checkpoint to compare
+	v.CheckNotes(s.verifier, notes...)
+	// Proofs are built from the stored tree hashes, so they must describe
+	// the same tree as the events.
+	if root, err := auditlog.TreeRoot(head.Size, txHashReader{db}); err != nil {
+		extra.add(head.Size, "the stored tree hashes cannot give the root of %d events: %v", head.Size, err)
+	} else {
+		v.Check(auditlog.Checkpoint{Size: head.Size, Root: root})
+	}
 	var after int64
-	for {
+	lastHash := zeroHashHex
+	for after < head.Size {
 		var evs []AuditEvent
-		if err := db.Where("seq > ?", after).Order("seq").Limit(verifyBatch).Find(&evs).Error; err != nil {
+		err := db.Where("seq > ? AND seq <= ?", after, head.Size).Order("seq").Limit(verifyBatch).Find(&evs).Error
+		if err != nil {
 			return nil, fmt.Errorf("verify: read events after %d: %w", after, err)
 		}
 		for i := range evs {
-			e := &evs[i]
-			want := b.Size() + 1
-			if e.Seq != want {
-				bad(want, "event %d is missing (found %d next)", want, e.Seq)
-				return res, nil
-			}
-			leaf := auditlog.LeafHash(e.Record().Canonical())
-			// Each link is checked on its own (stored previous hash + this
-			// row), so one edited row is named alone instead of making every
-			// later row look bad too.
-			prev, err := auditlog.ParseHashHex(e.PrevHash)
-			switch {
-			case err != nil || e.PrevHash != storedPrev:
-				bad(e.Seq, "event %d does not link to event %d", e.Seq, e.Seq-1)
-			case auditlog.HashHex(auditlog.ChainHash(prev, leaf)) != e.Hash:
-				bad(e.Seq, "event %d does not hash to its stored hash", e.Seq)
-			}
-			storedPrev = e.Hash
-			if k := signingKeyOf(e); k != "" {
-				key = k
-			}
-			b.Append(leaf)
-			for next < len(cps) && cps[next].Size == b.Size() {
-				checkAgainst(key, &cps[next], b.Root(), bad)
-				next++
-			}
+			v.Add(evs[i].Record(), evs[i].PrevHash, evs[i].Hash)
 		}
-		if len(evs) < verifyBatch {
+		if len(evs) == 0 {
 			break
 		}
 		after = evs[len(evs)-1].Seq
+		lastHash = evs[len(evs)-1].Hash
 	}
-	if s.verifier != "" && key != "" && key != s.verifier {
-		bad(b.Size(), "the history's last registered signing key is not this server's key")
+	rep := v.Report()
+	if rep.Count != head.Size {
+		extra.add(min(head.Size, rep.Count)+1, "the log head says %d events but %d are stored", head.Size, rep.Count)
+	} else if lastHash != head.LastHash {
+		extra.add(head.Size, "the log head's last hash differs from event %d's stored hash", head.Size)
 	}
-	res.Count = b.Size()
-	res.Head = auditlog.HashHex(b.Root())
-	for ; next < len(cps); next++ {
-		bad(res.Count+1, "checkpoint of size %d is longer than the log (%d events): events were removed", cps[next].Size, res.Count)
+	// One statement, so a writer committing meanwhile cannot make it lie:
+	// in any committed state the newest seq equals the head's size.
+	var beyond int64
+	if err := db.Model(&AuditEvent{}).Where("seq > (SELECT size FROM audit_heads WHERE id = 1)").Count(&beyond).Error; err != nil {
+		return nil, fmt.Errorf("verify: count events beyond the head: %w", err)
 	}
-	size, err := s.AuditSize(ctx)
-	if err != nil {
-		return nil, err
+	if beyond > 0 {
+		extra.add(head.Size+1, "%d events are stored beyond the log head", beyond)
 	}
-	if size != res.Count {
-		bad(min(size, res.Count)+1, "the log head says %d events but %d are stored", size, res.Count)
+	res := &VerifyResult{OK: rep.OK && len(extra.msgs) == 0, Count: rep.Count, Head: rep.Head,
+		FirstBadSeq: rep.FirstBadSeq, SignedSize: rep.SignedSize, KeyFingerprint: rep.KeyFingerprint,
+		Problems: append(rep.Problems, extra.msgs...)}
+	for _, b := range extra.blame {
+		if res.FirstBadSeq == 0 || b < res.FirstBadSeq {
+			res.FirstBadSeq = b
+		}
+	}
+	if len(cps) > 0 {
+		res.Checkpoint = &cps[len(cps)-1]
 	}
 	return res, nil
 }
 
-// signingKeyOf returns the verifier key an audit.init or audit.key_changed
-// event registers, or "".
-func signingKeyOf(e *AuditEvent) string {
-	if e.Action != "audit.init" && e.Action != "audit.key_changed" {
-		return ""
-	}
-	var d struct {
-		PublicKey string `json:"public_key"`
-	}
-	if json.Unmarshal([]byte(e.Data), &d) != nil {
-		return ""
-	}
-	return d.PublicKey
+// extraProblems are what the database check finds beyond the Verifier.
+type extraProblems struct {
+	msgs  []string
+	blame []int64
 }
 
-// checkAgainst compares a checkpoint, whose signature must verify with the
-// key in force at its size, with the recomputed root at its size.
-func checkAgainst(key string, cp *AuditCheckpoint, root tlog.Hash, bad func(int64, string, ...any)) {
-	if key != "" {
-		signed, err := auditlog.OpenCheckpoint([]byte(cp.Note), key)
-		if err != nil {
-			bad(cp.Size, "checkpoint of size %d: %v", cp.Size, err)
-			return
-		}
-		if signed.Size != cp.Size || signed.Root != root {
-			bad(cp.Size, "checkpoint of size %d was signed for a different history (root %s, recomputed %s)",
-				cp.Size, base64.StdEncoding.EncodeToString(signed.Root[:]), base64.StdEncoding.EncodeToString(root[:]))
-		}
-		return
-	}
-	if cp.Root != auditlog.HashHex(root) {
-		bad(cp.Size, "checkpoint of size %d does not match the recomputed root", cp.Size)
+func (p *extraProblems) add(seq int64, format string, args ...any) {
+	p.msgs = append(p.msgs, fmt.Sprintf(format, args...))
+	if seq > 0 {
+		p.blame = append(p.blame, seq)
 	}
 }

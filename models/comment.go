@@ -154,7 +154,10 @@ func (s *Store) AddComment(ctx context.Context, actor Actor, versionID int64, in
 		if err := tx.Model(&Comment{}).Where("id = ?", c.ID).Update("thread_id", c.ThreadID).Error; err != nil {
 			return fmt.Errorf("set thread: %w", err)
 		}
-		return s.record(tx, actor, "comment.create", "comment", c.ID, data)
+		if err := s.record(tx, actor, "comment.create", "comment", c.ID, data); err != nil {
+			return err
+		}
+		return s.emit(tx, LiveEvent{Kind: LiveComment, Action: "comment.create", VersionID: versionID, CommentID: c.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -208,7 +211,10 @@ func (s *Store) changeOwnComment(ctx context.Context, actor Actor, id int64, fn 
 			return err
 		}
 		data["version_id"] = c.VersionID
-		return s.record(tx, actor, action, "comment", c.ID, data)
+		if err := s.record(tx, actor, action, "comment", c.ID, data); err != nil {
+			return err
+		}
+		return s.emit(tx, LiveEvent{Kind: LiveComment, Action: action, VersionID: c.VersionID, CommentID: c.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -267,42 +273,6 @@ func (s *Store) Comments(ctx context.Context, versionID int64) ([]Comment, error
 		return nil, fmt.Errorf("list comments of version %d: %w", versionID, err)
 	}
 	return cs, nil
-}
-
-// EarlierComment is a comment on the same clause in an earlier version.
-type EarlierComment struct {
-	Comment
-	VersionNumber int
-}
-
-// EarlierDiscussion returns, per clause key, the comments made on that
-// clause in earlier versions of the document: a discussion does not vanish
-// because the text moved on.
-func (s *Store) EarlierDiscussion(ctx context.Context, v *Version) (map[string][]EarlierComment, error) {
-	var ids []int64
-	if err := s.db.WithContext(ctx).Model(&Version{}).Where("document_id = ? AND number < ? AND status <> ?", v.DocumentID, v.Number, StatusDraft).Pluck("id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("earlier versions: %w", err)
-	}
-	out := map[string][]EarlierComment{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var cs []Comment
-	if err := preloadCommentRelations(s.db.WithContext(ctx)).Where("version_id IN ? AND clause_key <> ''", ids).Order("created_at, id").Find(&cs).Error; err != nil {
-		return nil, fmt.Errorf("earlier comments: %w", err)
-	}
-	numbers := map[int64]int{}
-	var vs []Version
-	if err := s.db.WithContext(ctx).Select("id, number").Where("id IN ?", ids).Find(&vs).Error; err != nil {
-		return nil, fmt.Errorf("earlier version numbers: %w", err)
-	}
-	for _, x := range vs {
-		numbers[x.ID] = x.Number
-	}
-	for _, c := range cs {
-		out[c.ClauseKey] = append(out[c.ClauseKey], EarlierComment{Comment: c, VersionNumber: numbers[c.VersionID]})
-	}
-	return out, nil
 }
 
 // DispositionInput is the secretariat's answer.
@@ -366,7 +336,10 @@ func (s *Store) Answer(ctx context.Context, actor Actor, commentID int64, in Dis
 		if revised {
 			data["previous_status"] = existing.Status
 		}
-		return s.record(tx, actor, "comment.answer", "comment", commentID, data)
+		if err := s.record(tx, actor, "comment.answer", "comment", commentID, data); err != nil {
+			return err
+		}
+		return s.emit(tx, LiveEvent{Kind: LiveComment, Action: "comment.answer", VersionID: c.VersionID, CommentID: commentID})
 	})
 	if err != nil {
 		return nil, err

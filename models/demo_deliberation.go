@@ -2,9 +2,12 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
+
+	"roundtable/models/compensation"
 )
 
 // The demo document follows the shape of the criteria the real council
@@ -33,6 +36,40 @@ func demoV2() []ClauseInput {
 	return out
 }
 
+func i64p(v int64) *int64 { return &v }
+
+// demoRulesV1 is the first draft's single flat rule; demoRulesV2 follows
+// the December 2022 criteria: 30,000 won up to 300,000 won of lost sales,
+// 50,000 won over that up to 500,000, and a non-cash gesture for everyone.
+func demoRulesV1() json.RawMessage {
+	return mustRules([]compensation.Rule{
+		{Name: "소상공인 매출 손실 30만 원 이하", Clause: "2.1", When: compensation.Conditions{ReporterTypes: []string{"small_merchant"},
+			Paid: []string{"free"}, DamageTypes: []string{"lost_sales"}, EvidenceRequired: true, AmountUpTo: i64p(300000)},
+			Pay: compensation.Payout{Kind: compensation.PayFixed, Amount: 30000}},
+		{Name: "모든 이용자 위로", Clause: "3", Pay: compensation.Payout{Kind: compensation.PayGesture, Gesture: "카카오톡 이모티콘"}},
+	})
+}
+
+func demoRulesV2() json.RawMessage {
+	merchant := compensation.Conditions{ReporterTypes: []string{"small_merchant"}, Paid: []string{"free"}, DamageTypes: []string{"lost_sales"}, EvidenceRequired: true}
+	low, high := merchant, merchant
+	low.AmountUpTo = i64p(300000)
+	high.AmountOver, high.AmountUpTo = i64p(300000), i64p(500000)
+	return mustRules([]compensation.Rule{
+		{Name: "소상공인 매출 손실 30만 원 이하", Clause: "2.1", When: low, Pay: compensation.Payout{Kind: compensation.PayFixed, Amount: 30000}},
+		{Name: "소상공인 매출 손실 30만~50만 원", Clause: "2.1", When: high, Pay: compensation.Payout{Kind: compensation.PayFixed, Amount: 50000}},
+		{Name: "모든 이용자 위로", Clause: "3", Pay: compensation.Payout{Kind: compensation.PayGesture, Gesture: "이모티콘 3종(90일)"}},
+	})
+}
+
+func mustRules(rs []compensation.Rule) json.RawMessage {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		panic(err) // static demo data
+	}
+	return b
+}
+
 type demoComment struct {
 	ref, author, clause, body, replyTo string
 }
@@ -57,7 +94,7 @@ func (s *Store) seedDemoDeliberation(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("demo document: %w", err)
 	}
-	v1, err := s.CreateDraft(ctx, sec, doc.ID, VersionInput{Summary: "협의체 첫 회의에서 나온 원칙을 바탕으로 사무국이 처음 작성한 초안입니다. 유료 서비스는 약관에 따른 보상을 우선하고, 무료 서비스 피해의 지원 기준을 정합니다.", Clauses: demoV1}, nil)
+	v1, err := s.CreateDraft(ctx, sec, doc.ID, VersionInput{Summary: "협의체 첫 회의에서 나온 원칙을 바탕으로 사무국이 처음 작성한 초안입니다. 유료 서비스는 약관에 따른 보상을 우선하고, 무료 서비스 피해의 지원 기준을 정합니다.", Clauses: demoV1, Rules: demoRulesV1()}, nil)
 	if err != nil {
 		return fmt.Errorf("demo version 1: %w", err)
 	}
@@ -106,7 +143,7 @@ func (s *Store) seedDemoDeliberation(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("demo version 2: %w", err)
 	}
-	if v2, err = s.UpdateDraft(ctx, sec, v2.ID, VersionInput{Summary: v2.Summary, Clauses: demoV2(), Revision: &v2.Revision}); err != nil {
+	if v2, err = s.UpdateDraft(ctx, sec, v2.ID, VersionInput{Summary: v2.Summary, Clauses: demoV2(), Rules: demoRulesV2(), Revision: &v2.Revision}); err != nil {
 		return fmt.Errorf("demo version 2 text: %w", err)
 	}
 	answer := func(as []demoAnswer, versions map[string]int64) error {
@@ -156,7 +193,7 @@ func (s *Store) seedDemoDeliberation(ctx context.Context) error {
 	}
 	clauses := demoV2()
 	clauses[len(clauses)-1] = ClauseInput{"6", "이의 신청", "지원 결정에 이견이 있는 신청인은 결정 통지를 받은 날부터 14일 안에 이의를 신청할 수 있다.\n사무국은 이의 신청을 받은 날부터 30일 안에 결과를 알려야 한다."}
-	if v3, err = s.UpdateDraft(ctx, sec, v3.ID, VersionInput{Summary: v3.Summary, Clauses: clauses, Revision: &v3.Revision}); err != nil {
+	if v3, err = s.UpdateDraft(ctx, sec, v3.ID, VersionInput{Summary: v3.Summary, Clauses: clauses, Rules: demoRulesV2(), Revision: &v3.Revision}); err != nil {
 		return fmt.Errorf("demo version 3 text: %w", err)
 	}
 	return answer([]demoAnswer{

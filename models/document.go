@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"roundtable/models/compensation"
 )
 
 // Version statuses. A draft is the secretariat's alone; publishing freezes
@@ -145,9 +147,12 @@ func (in *VersionInput) Validate() *Error {
 		}
 	}
 	if len(in.Rules) > 0 && string(in.Rules) != "null" {
-		var rules []json.RawMessage
-		if err := json.Unmarshal(in.Rules, &rules); err != nil {
-			e.WithField("rules", "must be a JSON array")
+		rules, err := compensation.Parse(string(in.Rules))
+		if err != nil {
+			e.WithField("rules", "must be a JSON array of rules (name, clause, when, pay): "+err.Error())
+		}
+		for _, p := range compensation.Validate(rules) {
+			e.WithField(p.Path(), p.Message)
 		}
 	}
 	if len(e.Fields) > 0 {

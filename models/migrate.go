@@ -24,6 +24,10 @@ var migrations = []migration{
 	{1, "foundation: councils, groups, users, sessions, login limits, audit log", migrateFoundation},
 	{2, "deliberation: documents, versions, clauses, comments, dispositions", migrateDeliberation},
 	{3, "ballots: ballots, options, votes, frozen tallies", migrateBallots},
+	{4, "reports: damage-report imports, sealed reports, statistics snapshots", migrateReports},
+	{5, "audit timeline: filter indexes, object links", migrateAuditTimeline},
+	{6, "impact: estimates of each version's compensation rules", migrateImpact},
+	{7, "abuse limits: rate events", migrateRateLimits},
 }
 
 type schemaMigration struct {
@@ -51,7 +55,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: reserve connection: %w", err)
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }() // returning the connection to the pool cannot fail usefully
 		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock($1)", pgMigrationLock); err != nil {
 			return fmt.Errorf("migrate: take lock: %w", err)
 		}

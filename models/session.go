@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,6 +94,17 @@ func (s *Store) newSession(tx *gorm.DB, userID int64) (token string, se *Session
 // expired or unknown token gives ErrNotFound; the caller treats the
 // request as anonymous.
 func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, *User, error) {
+	return s.sessionByToken(ctx, token, true)
+}
+
+// PeekSession is SessionByToken without counting as activity: an open
+// page's live-update stream (and its automatic reconnects) must not keep
+// an unattended screen signed in past the idle limit.
+func (s *Store) PeekSession(ctx context.Context, token string) (*Session, *User, error) {
+	return s.sessionByToken(ctx, token, false)
+}
+
+func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*Session, *User, error) {
 	if token == "" {
 		return nil, nil, ErrNotFound
 	}
@@ -120,11 +132,17 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, *Us
 	if err != nil {
 		return nil, nil, fmt.Errorf("load session user: %w", err)
 	}
-	if now.Sub(se.LastSeenAt) > sessionTouchEvery {
+	if touch && now.Sub(se.LastSeenAt) > sessionTouchEvery {
+		// A database that cannot store (read-only, full) still lets people
+		// read; only the idle clock stops for a while.
 		if err := db.Model(&Session{}).Where("id = ?", se.ID).Update("last_seen_at", now).Error; err != nil {
-			return nil, nil, fmt.Errorf("touch session: %w", err)
+			var storage *Error
+			if !errors.As(storageError(err), &storage) {
+				return nil, nil, fmt.Errorf("touch session: %w", err)
+			}
+		} else {
+			se.LastSeenAt = now
 		}
-		se.LastSeenAt = now
 	}
 	return &se, &u, nil
 }
@@ -154,5 +172,5 @@ func (s *Store) PurgeExpired(ctx context.Context) error {
 	if err := db.Where("at < ?", now.Add(-loginWindow)).Delete(&loginFailure{}).Error; err != nil {
 		return fmt.Errorf("purge login failures: %w", err)
 	}
-	return nil
+	return purgeRateEvents(db, now)
 }

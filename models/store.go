@@ -51,6 +51,7 @@ type Store struct {
 	signer   note.Signer
 	verifier string
 	now      func() time.Time
+	live     *liveHub // live-update fan-out (live.go)
 }
 
 // DialectOf tells which engine a DSN selects: a postgres:// or
@@ -129,6 +130,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	if err := s.initLive(ctx, dsn); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	if err := s.ensureLogKey(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -175,8 +180,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the connection pool.
+// Close ends live subscriptions and releases the connection pool.
 func (s *Store) Close() error {
+	s.live.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("database handle: %w", err)
@@ -188,9 +194,18 @@ func (s *Store) Close() error {
 // with rows the application itself never changes.
 func (s *Store) DB() *gorm.DB { return s.db }
 
-// tx runs fn in a transaction bound to ctx.
+// tx runs fn in a transaction bound to ctx. A database that cannot store
+// (full disk, read-only) is reported as such rather than as an internal
+// error; either way the transaction is rolled back whole.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	// Live events that fn emits are published after the commit (live.go);
+	// a rolled-back transaction publishes nothing.
+	ctx, pending := withPendingLive(ctx)
+	if err := s.db.WithContext(ctx).Transaction(fn); err != nil {
+		return storageError(err)
+	}
+	s.live.committed(pending)
+	return nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

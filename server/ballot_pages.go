@@ -53,6 +53,7 @@ type ballotPage struct {
 	MyVote      *models.Vote
 	CanVote     bool
 	CanManage   bool
+	CanAudit    bool
 	Choices     []string
 	Rules       []string
 	ClosesAtIn  string
@@ -146,7 +147,8 @@ func (s *Server) buildBallotPage(c *gin.Context, b *models.Ballot) (*ballotPage,
 	p := &ballotPage{Ballot: b, Open: b.IsOpen(s.store.Now()), Visible: talliesVisible(b), HasResult: b.Result != "",
 		Adopted: b.Result == models.ResultAdopted, CanVote: s.canVote(c, b),
 		CanManage: s.authz.Can(subjectOf(u), policy.Kind("ballot"), "close"), Rules: ballotrule.Rules, Numbers: numbers,
-		Choices: []string{ballotrule.Approve, ballotrule.Reject, ballotrule.Abstain}}
+		CanAudit: s.authz.Can(subjectOf(u), policy.Kind("audit"), "read"),
+		Choices:  []string{ballotrule.Approve, ballotrule.Reject, ballotrule.Abstain}}
 	p.TimeLeft = s.timeLeft(c, b.ClosesAt)
 	p.ClosesAtIn = b.ClosesAt.In(reportfile.KoreaTime()).Format("2006-01-02T15:04")
 	if b.ResultVersionID != nil {

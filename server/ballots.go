@@ -142,6 +142,16 @@ func (s *Server) toBallotJSON(c *gin.Context, b *models.Ballot) (ballotJSON, err
 	return out, nil
 }
 
+// writeBallot answers with the ballot as the viewer may see it.
+func (s *Server) writeBallot(c *gin.Context, status int, b *models.Ballot) {
+	j, err := s.toBallotJSON(c, b)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.json(c, status, gin.H{"ballot": j})
+}
+
 func (s *Server) apiBallots(c *gin.Context) {
 	bs, err := s.store.Ballots(c.Request.Context())
 	if err != nil {
@@ -171,12 +181,7 @@ func (s *Server) apiBallot(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	j, err := s.toBallotJSON(c, b)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.json(c, http.StatusOK, gin.H{"ballot": j})
+	s.writeBallot(c, http.StatusOK, b)
 }
 
 type ballotRequest struct {
@@ -213,12 +218,7 @@ func (s *Server) apiBallotOpen(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	j, err := s.toBallotJSON(c, b)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.json(c, http.StatusCreated, gin.H{"ballot": j})
+	s.writeBallot(c, http.StatusCreated, b)
 }
 
 type ballotPatch struct {
@@ -246,12 +246,7 @@ func (s *Server) apiBallotUpdate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	j, err := s.toBallotJSON(c, b)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.json(c, http.StatusOK, gin.H{"ballot": j})
+	s.writeBallot(c, http.StatusOK, b)
 }
 
 type voteRequest struct {
@@ -307,12 +302,7 @@ func (s *Server) apiBallotClose(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	j, err := s.toBallotJSON(c, b)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.json(c, http.StatusOK, gin.H{"ballot": j})
+	s.writeBallot(c, http.StatusOK, b)
 }
 
 type namedVoteJSON struct {

@@ -121,7 +121,7 @@ func TestBrowserDeliberation(t *testing.T) {
 	a := newTab(t, browser, base)
 	a.open("/login?next=%2Faudit")
 	a.login("auditor@example.org", demoPassword)
-	a.see("main", "✓", "사무국 답변", "의견 작성", "판 공개", "초안 수정")
+	a.see("main", "✓", "의견에 ‘수용’(으)로 답했습니다", "조항에 의견을 남겼습니다", "제3판을(를) 공개했습니다", "초안을 고쳤습니다")
 
 	for _, tb := range []*tab{sec, m, c, a} {
 		tb.cleanConsole()

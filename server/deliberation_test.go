@@ -367,3 +367,55 @@ func TestRegisterExportNeutralisesFormulas(t *testing.T) {
 		t.Fatalf("formula not neutralised: %q", r.body)
 	}
 }
+
+func TestCommentFloodIsLimited(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	_, _, v1 := publishedDoc(t, e)
+	m := e.login("consumer3@example.org")
+	for i := 0; i < 30; i++ {
+		if r := m.json("POST", "/api/v1/versions/"+v1+"/comments", map[string]string{"body": fmt.Sprintf("의견 %d", i)}); r.status != http.StatusCreated {
+			t.Fatalf("comment %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+	r := m.json("POST", "/api/v1/versions/"+v1+"/comments", map[string]string{"body": "하나 더"})
+	if r.status != http.StatusTooManyRequests || r.errCode() != "rate_limited" {
+		t.Fatalf("31st comment in ten minutes: %d %s", r.status, r.body)
+	}
+	if r := e.login("consumer2@example.org").json("POST", "/api/v1/versions/"+v1+"/comments", map[string]string{"body": "다른 위원"}); r.status != http.StatusCreated {
+		t.Fatalf("another member is limited too: %d", r.status)
+	}
+}
+
+func TestLongDiscussionsStayReadable(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	_, _, v1 := publishedDoc(t, e)
+	ms := []*client{e.login("merchant1@example.org"), e.login("startup1@example.org"), e.login("consumer1@example.org")}
+	for i := 0; i < 8; i++ {
+		r := ms[i%3].json("POST", "/api/v1/versions/"+v1+"/comments", map[string]string{"body": fmt.Sprintf("스레드 %d 의견", i), "clause_key": "2.1"})
+		if r.status != http.StatusCreated {
+			t.Fatal(r.body)
+		}
+	}
+	page := ms[0].get("/versions/" + v1)
+	if !strings.Contains(page.body, "스레드 7 의견") || strings.Contains(page.body, "스레드 0 의견") || !strings.Contains(page.body, "스레드 5개 더") {
+		t.Fatalf("the version page does not show the latest three threads with a link to the rest")
+	}
+	// A reply brings an old thread back to the page.
+	first := ms[1].get("/api/v1/versions/" + v1 + "/comments").obj()["comments"].([]any)[0].(map[string]any)
+	ms[2].json("POST", "/api/v1/versions/"+v1+"/comments", map[string]any{"body": "오래된 스레드에 답글", "parent_id": first["id"]})
+	if page := ms[0].get("/versions/" + v1); !strings.Contains(page.body, "스레드 0 의견") {
+		t.Error("a thread with a new reply is not shown")
+	}
+	full := ms[0].get("/versions/" + v1 + "/clauses/2.1")
+	for i := 0; i < 8; i++ {
+		if !strings.Contains(full.body, fmt.Sprintf("스레드 %d 의견", i)) {
+			t.Errorf("clause page lacks thread %d", i)
+		}
+	}
+	if r := ms[0].get("/versions/" + v1 + "/clauses/9.9"); r.status != 404 {
+		t.Errorf("unknown clause page: %d", r.status)
+	}
+	if r := ms[0].get("/versions/" + v1 + "/clauses/-"); r.status != 200 {
+		t.Errorf("whole-version discussion page: %d", r.status)
+	}
+}

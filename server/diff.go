@@ -1,13 +1,16 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"roundtable/models"
+	"roundtable/models/compensation"
 	"roundtable/models/textdiff"
+	"roundtable/policy"
 )
 
 func diffClauses(v *models.Version) []textdiff.Clause {
@@ -88,6 +91,10 @@ type diffPage struct {
 	Clauses      []diffClauseView
 	Counts       textdiff.Counts
 	Side         bool
+	RuleChanges  []compensation.Change
+	BaseImpact   *models.Impact
+	TargetImpact *models.Impact
+	Delta        *impactDelta
 }
 
 type diffClauseView struct {
@@ -111,6 +118,24 @@ func (s *Server) versionDiffPage(c *gin.Context) {
 	for _, cd := range diffs {
 		l, r := textdiff.SideBySide(cd.Segments)
 		p.Clauses = append(p.Clauses, diffClauseView{ClauseDiff: cd, Left: l, Right: r})
+	}
+	baseRules, _ := compensation.Parse(base.Rules)
+	targetRules, _ := compensation.Parse(target.Rules)
+	p.RuleChanges = compensation.Diff(baseRules, targetRules, langOf(c))
+	if (len(baseRules) > 0 || len(targetRules) > 0) && s.authz.Can(subjectOf(currentUser(c)), policy.Kind("impact"), "read") {
+		bi, berr := s.store.Impact(c.Request.Context(), base)
+		ti, terr := s.store.Impact(c.Request.Context(), target)
+		switch {
+		case berr == nil && terr == nil:
+			d := delta(ti, bi)
+			p.BaseImpact, p.TargetImpact, p.Delta = bi, ti, &d
+		case berr != nil && !errors.Is(berr, models.ErrNoSnapshot):
+			s.fail(c, berr)
+			return
+		case terr != nil && !errors.Is(terr, models.ErrNoSnapshot):
+			s.fail(c, terr)
+			return
+		}
 	}
 	page := s.newPage(c, s.cat.T(langOf(c), "diff.title", base.Number, target.Number))
 	page.Data = p

@@ -21,7 +21,7 @@ import (
 
 // env is a real server on a real database behind a real listener.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	st  *models.Store
 	srv *server.Server
 	ts  *httptest.Server
@@ -33,7 +33,7 @@ func newEnv(t *testing.T, d models.Dialect) *env {
 	return newEnvWith(t, st, server.Config{Demo: true})
 }
 
-func newEnvWith(t *testing.T, st *models.Store, cfg server.Config) *env {
+func newEnvWith(t testing.TB, st *models.Store, cfg server.Config) *env {
 	t.Helper()
 	authz, err := policy.New()
 	if err != nil {
@@ -86,7 +86,7 @@ func (e *env) loginWith(email, password string) *client {
 }
 
 type resp struct {
-	t      *testing.T
+	t      testing.TB
 	status int
 	header http.Header
 	body   string

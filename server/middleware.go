@@ -58,8 +58,10 @@ func (s *Server) logRequests() gin.HandlerFunc {
 		if u := currentUser(c); u != nil {
 			uid = u.ID
 		}
+		elapsed := time.Since(start)
 		s.log.Info("request", "request_id", requestIDOf(c), "method", c.Request.Method, "route", route,
-			"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds(), "user_id", uid)
+			"status", c.Writer.Status(), "duration_ms", elapsed.Milliseconds(), "user_id", uid)
+		s.metrics.observe(route, c.Request.Method, c.Writer.Status(), elapsed)
 	}
 }
 
@@ -102,12 +104,13 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 // *http.MaxBytesError, which fail() maps to 413.
 func (s *Server) limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > s.cfg.MaxBody {
-			s.fail(c, models.Errorf(models.KindTooLarge, "too_large", "The request body is larger than %d bytes.", s.cfg.MaxBody))
+		limit := s.bodyLimitFor(c) // import uploads get their own cap (reports.go)
+		if c.Request.ContentLength > limit {
+			s.fail(c, models.Errorf(models.KindTooLarge, "too_large", "The request body is larger than %d bytes.", limit))
 			c.Abort()
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
 	}
 }
@@ -121,7 +124,7 @@ func (s *Server) loadSession() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		se, u, err := s.store.SessionByToken(c.Request.Context(), token)
+		se, u, err := s.resolveSession(c, token)
 		switch {
 		case err == nil:
 			c.Set(ctxUser, u)
@@ -195,7 +198,7 @@ func (s *Server) authorize() gin.HandlerFunc {
 		}
 		perm, ok := s.routes[c.Request.Method+" "+path]
 		u := currentUser(c)
-		if ok && s.authz.Can(subjectOf(u), policy.Kind(perm.Kind), perm.Action) {
+		if ok && s.authz.Can(s.requestSubject(c), policy.Kind(perm.Kind), perm.Action) {
 			c.Next()
 			return
 		}
@@ -224,7 +227,7 @@ func (s *Server) deny(c *gin.Context, kind string, id int64) {
 }
 
 func (s *Server) needLogin(c *gin.Context) {
-	if isAPI(c) || c.Request.Method != http.MethodGet {
+	if isAPI(c) || c.Request.Method != http.MethodGet || c.FullPath() == metricsRoute { // a scraper needs 401, not a sign-in page
 		s.fail(c, &models.Error{Kind: models.KindUnauthorized, Code: "unauthenticated", Message: "Sign in first."})
 		return
 	}
@@ -259,3 +262,15 @@ func subjectOf(u *models.User) policy.Subject {
 }
 
 func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
+
+// limited wraps a handler with an abuse limit counted per account and per
+// address (in the database, so all instances share it).
+func (s *Server) limited(l models.Limit, h gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := s.store.Throttle(c.Request.Context(), l, s.actor(c)); err != nil {
+			s.fail(c, err)
+			return
+		}
+		h(c)
+	}
+}

@@ -62,7 +62,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		status = http.StatusInternalServerError
 	}
 	c.Header("Cache-Control", "no-store")
-	if isAPI(c) || c.FullPath() == "/healthz" || c.FullPath() == "/readyz" {
+	if isAPI(c) || c.FullPath() == "/healthz" || c.FullPath() == "/readyz" || c.FullPath() == metricsRoute {
 		c.AbortWithStatusJSON(status, gin.H{"error": apiError{Code: de.Code, Message: de.Message, Fields: de.Fields, Rows: de.Details}})
 		return
 	}

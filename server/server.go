@@ -26,6 +26,15 @@ type Config struct {
 	TrustedProxies []string
 	// MaxBody caps ordinary request bodies.
 	MaxBody int64
+	// Reports imports damage reports and opens raw ones for the
+	// secretariat; nil when no data key is configured, in which case both
+	// are refused and the published statistics stay available.
+	Reports *models.Reports
+	// MaxUpload caps an import file (default 512 MiB).
+	MaxUpload int64
+	// MetricsToken, when set, lets a scraper without a session read
+	// GET /metrics with "Authorization: Bearer <token>" (metrics.go).
+	MetricsToken string
 }
 
 // Server holds the collaborators every handler needs. It has no mutable
@@ -39,6 +48,10 @@ type Server struct {
 	cfg    Config
 	routes map[string]permission // "METHOD path" → policy question
 	engine *gin.Engine
+	// live ends open event streams at shutdown (live.go); metrics is the
+	// Prometheus registry behind /metrics (metrics.go).
+	live    *liveStreams
+	metrics *metrics
 }
 
 // New wires the router.
@@ -54,7 +67,10 @@ func New(store *models.Store, authz *policy.Authorizer, log *slog.Logger, cfg Co
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
 	}
-	s := &Server{store: store, authz: authz, pages: pages, cat: cat, log: log, cfg: cfg, routes: map[string]permission{}}
+	s := &Server{store: store, authz: authz, pages: pages, cat: cat, log: log, cfg: cfg, routes: map[string]permission{}, live: newLiveStreams()}
+	if s.metrics, err = newMetrics(store, log); err != nil {
+		return nil, err
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = false
@@ -75,7 +91,7 @@ func (s *Server) Engine() *gin.Engine { return s.engine }
 // HTTPServer wraps the handler with timeouts that keep slow or stalled
 // clients from holding connections forever.
 func (s *Server) HTTPServer(addr string) *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Addr:              addr,
 		Handler:           s.engine,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -84,4 +100,8 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	// Event streams never go idle, so Shutdown would wait for them until
+	// its timeout; end them as soon as it starts.
+	hs.RegisterOnShutdown(s.live.Shutdown)
+	return hs
 }

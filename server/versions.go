@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,11 +35,21 @@ type threadView struct {
 
 type clauseView struct {
 	models.Clause
-	Change  string // against the previous visible version: added, modified, unchanged
-	Threads []threadView
-	Count   int
-	Earlier []models.EarlierComment
+	Change       string // against the previous visible version: added, modified, unchanged
+	Threads      []threadView
+	Count        int // comments on the clause in all
+	More         int // threads not shown on the version page
+	Earlier      []models.EarlierCount
+	EarlierTotal int
 }
+
+// threadsPerClause is how many of a clause's most recently active threads
+// the version page shows; the clause's own page shows them all.
+const threadsPerClause = 3
+
+// generalKey names the whole-version discussion in clause URLs; clause
+// keys cannot start with "-".
+const generalKey = "-"
 
 type versionPage struct {
 	Version      *models.Version
@@ -54,10 +65,16 @@ type versionPage struct {
 	ViewerID     int64
 	Dispositions []string
 	Draft        *formDraft
+	Focus        string // on a clause page, the clause key (generalKey for the whole version)
+	GeneralMore  int
 	Later        []models.Version // versions a disposition can name
 	Numbers      map[int64]int    // visible version id → number, for answers that name one
 	Ballots      []models.Ballot
+	Impact       *models.Impact
+	CanImpact    bool
+	HasRules     bool
 	CanOpen      bool
+	CanAudit     bool // auditors and the secretariat: links to the history and the decision record
 	Rules        []string
 	OpenDefault  string // default closing time for the open-ballot form
 }
@@ -106,11 +123,11 @@ func (s *Server) buildVersionPage(c *gin.Context, v *models.Version) (*versionPa
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.store.Comments(ctx, v.ID)
+	disc, err := s.store.RecentDiscussion(ctx, v.ID, threadsPerClause)
 	if err != nil {
 		return nil, err
 	}
-	earlier, err := s.store.EarlierDiscussion(ctx, v)
+	earlier, err := s.store.EarlierCounts(ctx, v)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +136,19 @@ func (s *Server) buildVersionPage(c *gin.Context, v *models.Version) (*versionPa
 		CanComment:   v.Open() && s.authz.Can(sub, policy.Kind("comment"), "create"),
 		CanAnswer:    s.authz.Can(sub, policy.Kind("comment"), "answer"),
 		CanEdit:      v.IsDraft() && s.authz.Can(sub, versionObject(v), "update"),
-		Dispositions: models.DispositionStatuses, Total: len(cs)}
+		Dispositions: models.DispositionStatuses, Total: disc.Comments}
 	p.Numbers = versionNumbers(p.Versions)
+	p.HasRules = v.Rules != "" && v.Rules != "[]"
+	p.CanAudit = s.authz.Can(sub, policy.Kind("audit"), "read")
+	p.CanImpact = s.authz.Can(sub, policy.Kind("impact"), "read")
+	if p.CanImpact && p.HasRules {
+		switch imp, err := s.store.Impact(ctx, v); {
+		case err == nil:
+			p.Impact = imp
+		case !errors.Is(err, models.ErrNoSnapshot):
+			return nil, err
+		}
+	}
 	if !v.IsDraft() {
 		if p.Ballots, err = s.store.BallotsOfVersion(ctx, v.ID); err != nil {
 			return nil, err
@@ -151,15 +179,17 @@ func (s *Server) buildVersionPage(c *gin.Context, v *models.Version) (*versionPa
 			changes[cd.Key] = cd.Change
 		}
 	}
-	byClause := threads(cs)
+	byClause := threads(disc.Threads)
 	for _, cl := range v.Clauses {
-		view := clauseView{Clause: cl, Change: changes[cl.Key], Threads: byClause[cl.Key], Earlier: earlier[cl.Key]}
-		for _, t := range view.Threads {
-			view.Count += 1 + len(t.Replies)
+		view := clauseView{Clause: cl, Change: changes[cl.Key], Threads: byClause[cl.Key], Earlier: earlier[cl.Key],
+			Count: disc.Counts[cl.Key], More: disc.Total[cl.Key] - disc.Shown[cl.Key]}
+		for _, e := range view.Earlier {
+			view.EarlierTotal += e.N
 		}
 		p.Clauses = append(p.Clauses, view)
 	}
 	p.General = byClause[""]
+	p.GeneralMore = disc.Total[""] - disc.Shown[""]
 	return p, nil
 }
 
@@ -185,6 +215,59 @@ func (s *Server) versionPageWithError(c *gin.Context, v *models.Version, err err
 		return
 	}
 	s.renderVersionPage(c, 0, v, draft, err)
+}
+
+// clausePage shows one clause (or, with key "-", the whole-version
+// comments) with its entire discussion.
+func (s *Server) clausePage(c *gin.Context) {
+	v, err := s.loadVersion(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	key := c.Param("key")
+	var cl *models.Clause
+	if key != generalKey {
+		if cl = v.ClauseByKey(key); cl == nil {
+			s.notFound(c)
+			return
+		}
+	}
+	p, err := s.buildVersionPage(c, v)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ckey := key
+	if key == generalKey {
+		ckey = ""
+	}
+	cs, err := s.store.ClauseComments(c.Request.Context(), v.ID, ckey)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	all := threads(cs)[ckey]
+	p.Focus = key
+	if cl == nil {
+		p.Clauses, p.General, p.GeneralMore = nil, all, 0
+	} else {
+		for _, view := range p.Clauses {
+			if view.Key == key {
+				view.Threads, view.More = all, 0
+				p.Clauses = []clauseView{view}
+				break
+			}
+		}
+		p.General = nil
+	}
+	title := v.Document.Title + " · " + s.cat.T(langOf(c), "version.number", v.Number)
+	if cl != nil {
+		title += " · " + cl.Key + " " + cl.Title
+	}
+	page := s.newPage(c, title)
+	page.Data = p
+	s.render(c, http.StatusOK, "clause", page)
 }
 
 func (s *Server) versionPage(c *gin.Context) {

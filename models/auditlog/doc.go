@@ -143,6 +143,27 @@
 //     when the same key signed both roots for one size, that is reported too;
 //   - a truncation blames the first missing seq.
 //
+// # Key registrations
+//
+// A log names its own signing keys: an event with action audit.init or
+// audit.key_changed registers the verifier key in data.public_key
+// (keyring.go). The Verifier checks each checkpoint with the key in force at
+// its size (the last registered at or before it), falling back to the
+// trusted key, so a history signed under several keys in turn verifies end
+// to end. Trust starts from one key: the log's last registered key must be
+// the trusted (or header) key, and a checkpoint signed by that key must cover
+// its registration; otherwise someone who rewrote the history under a key of
+// their own could append a registration of the real key and pass. Logs that
+// register no key are checked with the trusted key alone.
+//
+// # Proof bundles
+//
+// An inclusion or consistency proof travels as a JSON bundle (bundle.go):
+// the proof, the event as an export line (for inclusion) and the signed
+// checkpoint notes it is checked against. CheckBundle recomputes the leaf
+// from the event, opens every note with keys the auditor brings and prefers
+// checkpoints the auditor kept to the bundle's own.
+//
 // Problems that are not evidence against any event (a bad signature, a key
 // that is not the trusted one, a misplaced checkpoint) make OK false with
 // FirstBadSeq 0. Report.SignedSize says how far signed checkpoints vouch for
@@ -156,8 +177,10 @@
 // earlier than the previous event's, computes the chain hash and stores
 // HashesToStore's hashes, all in the transaction of the change. Store data
 // as text, not jsonb. For GET /audit/verify, feed rows in seq order to a
-// Verifier after CheckSigned with the stored checkpoints (and Check with the
+// Verifier after CheckNotes with the stored checkpoints (and Check with the
 // root recomputed from the stored tree hashes to catch a damaged hash table).
+// An export writes every stored checkpoint; one whose own event is missing is
+// written where it is met (WriteStrayCheckpoint), so that Verify reports it.
 //
 // # Performance
 //
@@ -166,4 +189,7 @@
 // about 1.6 µs per event on an AMD EPYC with SHA extensions, a third of it
 // the three SHA-256 computations every event needs; those alone cost about
 // twice a single SHA-256 pass over the export (BenchmarkVerifyHashingOnly).
+// With more than one CPU, Verify parses and hashes leaves in batches on
+// every CPU and keeps only the chain, the tree and the checks in file order
+// (verify_parallel.go); BenchmarkVerifyMillion compares it with SHA-256.
 package auditlog

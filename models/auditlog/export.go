@@ -107,7 +107,27 @@ func NewExportWriter(w io.Writer, h ExportHeader) (*ExportWriter, error) {
 // in a JSON line and is refused; everything else is written as stored, even
 // if invalid, so that verification reports it.
 func (e *ExportWriter) WriteEvent(ev ExportEvent) error {
-	b := append(e.buf[:0], `{"kind":"event","seq":`...)
+	b, err := appendEventLine(e.buf[:0], ev)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	e.buf = b
+	if _, err := e.w.Write(b); err != nil {
+		return fmt.Errorf("writing seq %d: %w", ev.Seq, err)
+	}
+	e.lastSeq = ev.Seq
+	return nil
+}
+
+// MarshalEvent returns ev as one export event line, without the newline:
+// the form proofs carry an event in, so that one reader serves both.
+func MarshalEvent(ev ExportEvent) ([]byte, error) {
+	return appendEventLine(nil, ev)
+}
+
+func appendEventLine(b []byte, ev ExportEvent) ([]byte, error) {
+	b = append(b, `{"kind":"event","seq":`...)
 	b = strconv.AppendInt(b, ev.Seq, 10)
 	b = append(b, `,"at":"`...)
 	b = appendTime(b, ev.At)
@@ -129,7 +149,7 @@ func (e *ExportWriter) WriteEvent(ev ExportEvent) error {
 	} else {
 		var err error
 		if b, err = compactJSON(b, ev.Data); err != nil {
-			return fmt.Errorf("exporting seq %d: data is not JSON: %w", ev.Seq, err)
+			return nil, fmt.Errorf("exporting seq %d: data is not JSON: %w", ev.Seq, err)
 		}
 	}
 	b = append(b, `,"request_id":`...)
@@ -140,13 +160,7 @@ func (e *ExportWriter) WriteEvent(ev ExportEvent) error {
 	b = appendString(b, ev.PrevHash)
 	b = append(b, `,"hash":`...)
 	b = appendString(b, ev.Hash)
-	b = append(b, "}\n"...)
-	e.buf = b
-	if _, err := e.w.Write(b); err != nil {
-		return fmt.Errorf("writing seq %d: %w", ev.Seq, err)
-	}
-	e.lastSeq = ev.Seq
-	return nil
+	return append(b, '}'), nil
 }
 
 // WriteCheckpoint writes a signed checkpoint note as stored. Its signature is
@@ -164,6 +178,30 @@ func (e *ExportWriter) WriteCheckpoint(signedNote []byte) error {
 	}
 	if c.Size != e.lastSeq {
 		return fmt.Errorf("exporting checkpoint of size %d: it belongs right after seq %d, but the last event written is seq %d", c.Size, c.Size, e.lastSeq)
+	}
+	line, err := marshalLine(checkpointLine{Kind: kindCheckpoint, Size: c.Size, Root: HashHex(c.Root), Note: string(signedNote)})
+	if err != nil {
+		return fmt.Errorf("encoding checkpoint of size %d: %w", c.Size, err)
+	}
+	if _, err := e.w.Write(line); err != nil {
+		return fmt.Errorf("writing checkpoint of size %d: %w", c.Size, err)
+	}
+	return nil
+}
+
+// WriteStrayCheckpoint writes a stored checkpoint that cannot sit right
+// after its own event, because the stored events skip or stop short of its
+// size (rows were deleted). An export shows what is stored, so it goes out
+// where it is met; Verify then reports it as misplaced and, if the events
+// never reach its size, the log as truncated. Honest exports never need it.
+func (e *ExportWriter) WriteStrayCheckpoint(signedNote []byte) error {
+	text, _, ok := splitNote(signedNote)
+	if !ok {
+		return errors.New("exporting checkpoint: not a signed note")
+	}
+	c, err := ParseCheckpointText(text)
+	if err != nil {
+		return fmt.Errorf("exporting checkpoint: %w", err)
 	}
 	line, err := marshalLine(checkpointLine{Kind: kindCheckpoint, Size: c.Size, Root: HashHex(c.Root), Note: string(signedNote)})
 	if err != nil {

@@ -38,6 +38,11 @@ type pendingCheckpoint struct {
 	source string
 	signed bool
 	held   bool
+	signer string // key the signature was checked with
+	// note, if set, is a signed note not opened yet (see deferNote); cp then
+	// holds only its claimed size until it is.
+	note []byte
+	hint string // appended to the problem if the note does not open
 }
 
 // Verifier recomputes a log's hashes one event at a time in O(log n) memory
@@ -62,6 +67,10 @@ type Verifier struct {
 	dropped          int
 	key              string
 	buf              []byte
+	// Keys the log registered (keyring.go), and the largest size at which a
+	// checkpoint signed by key matched.
+	regs          []keyRegistration
+	keySignedSize int64
 }
 
 // Add checks the next event as read from storage together with its stored
@@ -84,6 +93,10 @@ type storedEvent struct {
 	hash    tlog.Hash
 	hashErr error // stored hash was not a hash
 	line    int64 // export line number, 0 if not from an export
+	// leaf, if leafSet, is LeafHash(rec.Canonical()) computed already (by
+	// a parsing worker); rec.Data may then be left out.
+	leaf    tlog.Hash
+	leafSet bool
 }
 
 // add is the single implementation behind Add and Verify.
@@ -91,9 +104,12 @@ func (v *Verifier) add(ev *storedEvent) {
 	rec, prev, hash, line := ev.rec, ev.prev, ev.hash, ev.line
 	invalid, prevErr, hashErr := ev.invalid, ev.prevErr, ev.hashErr
 	pos := v.count + 1
-	v.buf = append(v.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
-	v.buf = rec.appendCanonical(v.buf, ev.hints)
-	leaf := tlog.Hash(sha256.Sum256(v.buf))
+	leaf := ev.leaf
+	if !ev.leafSet {
+		v.buf = append(v.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
+		v.buf = rec.appendCanonical(v.buf, ev.hints)
+		leaf = tlog.Hash(sha256.Sum256(v.buf))
+	}
 
 	if invalid != nil {
 		v.eventProblem(pos, line, rec.Seq, pos, "invalid event: %v", invalid)
@@ -125,6 +141,8 @@ func (v *Verifier) add(ev *storedEvent) {
 	} else if prevErr == nil && ChainHash(prev, leaf) != hash {
 		v.eventProblem(pos, line, rec.Seq, pos, "hash does not match the event's content: the event was altered")
 	}
+
+	v.noteKey(&rec, pos, line)
 
 	v.count = pos
 	v.lastSeq = rec.Seq
@@ -170,7 +188,7 @@ func (v *Verifier) checkNote(msg []byte, key, source string, held bool) {
 		v.structuralProblem("%s: %v", source, err)
 		return
 	}
-	v.check(pendingCheckpoint{cp: cp, source: fmt.Sprintf("%s (size %d)", source, cp.Size), signed: true, held: held})
+	v.check(pendingCheckpoint{cp: cp, source: fmt.Sprintf("%s (size %d)", source, cp.Size), signed: true, held: held, signer: key})
 }
 
 func (v *Verifier) check(p pendingCheckpoint) {
@@ -191,12 +209,18 @@ func (v *Verifier) check(p pendingCheckpoint) {
 }
 
 func (v *Verifier) evaluate(p pendingCheckpoint) {
+	if !v.openDeferred(&p) {
+		return
+	}
 	size := p.cp.Size
 	root := v.tree.Root()
 	if root == p.cp.Root {
 		v.matched = max(v.matched, size)
 		if p.held {
 			v.matchedHeld = max(v.matchedHeld, size)
+		}
+		if p.signed && p.signer != "" && p.signer == v.key {
+			v.keySignedSize = max(v.keySignedSize, size)
 		}
 		if p.signed {
 			v.signedSize = max(v.signedSize, size)
@@ -257,12 +281,24 @@ func (v *Verifier) Report() Report {
 	dropped := v.dropped
 	for _, p := range v.pending {
 		msg := fmt.Sprintf("%s: the log has only %d events; events from seq %d on were removed (truncated)", p.source, v.count, v.count+1)
+		blame := v.count + 1
+		if p.note != nil && !v.opensWithAnyKey(p.note) {
+			// A note no known key signed is no evidence of truncation.
+			msg, blame = fmt.Sprintf("%s: not signed by any key this log registered or was given%s", p.source, p.hint), 0
+		}
 		if len(r.Problems) < maxProblems {
 			r.Problems = append(r.Problems, msg)
 		} else {
 			dropped++
 		}
-		r.FirstBadSeq = minBad(r.FirstBadSeq, v.count+1)
+		r.FirstBadSeq = minBad(r.FirstBadSeq, blame)
+	}
+	for _, msg := range v.keyProblems() {
+		if len(r.Problems) < maxProblems {
+			r.Problems = append(r.Problems, msg)
+		} else {
+			dropped++
+		}
 	}
 	if dropped > 0 {
 		r.Problems = append(r.Problems, fmt.Sprintf("... and %d more problems", dropped))

@@ -24,6 +24,9 @@ type VerifyOptions struct {
 	// TrustedCheckpoints are signed notes the auditor kept from earlier
 	// visits; each is checked against the root recomputed at its size.
 	TrustedCheckpoints [][]byte
+	// Workers is how many goroutines parse and hash lines; 0 means one per
+	// CPU, 1 means all on the caller's goroutine. The report is the same.
+	Workers int
 }
 
 // Verify reads an export and checks everything in it without trusting any
@@ -31,9 +34,13 @@ type VerifyOptions struct {
 // events. Problems with the content are in the Report; the error is only for
 // failing to read r, in which case the report covers what was read.
 func Verify(r io.Reader, opts VerifyOptions) (Report, error) {
+	if workers := opts.workers(); workers > 1 {
+		return verifyParallel(r, opts, workers)
+	}
 	x := exportVerifier{opts: opts}
 	br := bufio.NewReaderSize(r, 256<<10)
 	var long []byte
+	var p parsedLine
 	for {
 		line, tooLong, err := readLine(br, &long)
 		if err == io.EOF {
@@ -43,13 +50,8 @@ func Verify(r io.Reader, opts VerifyOptions) (Report, error) {
 			x.finish()
 			return x.v.Report(), fmt.Errorf("reading export after line %d: %w", x.lineNo, err)
 		}
-		x.lineNo++
-		if tooLong {
-			x.begin()
-			x.v.problem(x.v.count+1, "line %d: longer than %d bytes", x.lineNo, maxLineBytes)
-			continue
-		}
-		x.line(line)
+		x.parse.line(&p, line, x.lineNo+1, tooLong, false)
+		x.handle(&p)
 	}
 	x.finish()
 	return x.v.Report(), nil
@@ -108,32 +110,40 @@ type exportVerifier struct {
 	begun   bool   // header handled (or found missing), trusted checkpoints registered
 	content bool   // a non-blank line was seen
 	key     string // key checkpoints are opened with; "" if none is usable
-	ev      eventFields
-	in      interner
+	parse   parseStage
 }
 
-func (x *exportVerifier) line(b []byte) {
-	if skipSpace(b, 0) == len(b) {
+// handle applies one parsed line, in file order. Parsing (parseStage) may
+// have happened on another goroutine; everything that depends on earlier
+// lines happens here.
+func (x *exportVerifier) handle(p *parsedLine) {
+	x.lineNo = p.lineNo
+	switch {
+	case p.tooLong:
+		x.begin()
+		x.v.problem(x.v.count+1, "line %d: longer than %d bytes", x.lineNo, maxLineBytes)
+		return
+	case p.blank:
 		return // blank lines carry nothing; tolerate them
 	}
 	first := !x.content
 	x.content = true
-	if err := parseLine(b, &x.ev, &x.in); err != nil {
+	if p.err != nil {
 		if first {
 			x.header(nil)
 		}
 		x.begin()
 		// A damaged line may have been an event, so the event after the
 		// last good one is the first that cannot be vouched for.
-		x.v.problem(x.v.count+1, "line %d: malformed: %v", x.lineNo, err)
+		x.v.problem(x.v.count+1, "line %d: malformed: %v", x.lineNo, p.err)
 		return
 	}
 	if first {
-		if x.ev.kind != kindHeader {
+		if p.kind != kindHeader {
 			x.header(nil)
 		} else {
 			var h headerLine
-			if err := json.Unmarshal(b, &h); err != nil {
+			if err := json.Unmarshal(p.raw, &h); err != nil {
 				x.v.structuralProblem("line %d: header: %v", x.lineNo, err)
 				x.header(nil)
 			} else {
@@ -142,15 +152,18 @@ func (x *exportVerifier) line(b []byte) {
 			return
 		}
 	}
-	switch x.ev.kind {
+	switch p.kind {
 	case kindEvent:
-		x.event()
+		if !x.begun {
+			x.begin()
+		}
+		x.v.add(&p.ev)
 	case kindCheckpoint:
-		x.checkpoint(b)
+		x.checkpoint(p.raw)
 	case kindHeader:
 		x.v.structuralProblem("line %d: a second header", x.lineNo)
 	default:
-		x.v.problem(x.v.count+1, "line %d: unknown kind %q", x.lineNo, x.ev.kind)
+		x.v.problem(x.v.count+1, "line %d: unknown kind %q", x.lineNo, p.kind)
 	}
 }
 
@@ -215,28 +228,17 @@ func (x *exportVerifier) begin() {
 			if x.opts.TrustedKey == "" {
 				hint = "; the export's key may have been replaced"
 			}
+			if errors.Is(err, ErrCheckpointSignature) {
+				// It may be signed by an older key of this log, which is
+				// known only once the events registering it are read.
+				x.v.deferNote(msg, source, true, hint)
+				continue
+			}
 			x.v.structuralProblem("%s: %v%s", source, err, hint)
 			continue
 		}
-		x.v.check(pendingCheckpoint{cp: cp, source: fmt.Sprintf("%s (size %d)", source, cp.Size), signed: true, held: true})
+		x.v.check(pendingCheckpoint{cp: cp, source: fmt.Sprintf("%s (size %d)", source, cp.Size), signed: true, held: true, signer: x.key})
 	}
-}
-
-func (x *exportVerifier) event() {
-	if !x.begun {
-		x.begin()
-	}
-	f := &x.ev
-	ev := storedEvent{rec: f.rec, hints: f.hints, line: x.lineNo}
-	ev.prev, ev.prevErr = parseHashHexBytes(f.prevHash)
-	ev.hash, ev.hashErr = parseHashHexBytes(f.hash)
-	ev.invalid = f.rec.validateScalars()
-	if ev.invalid == nil && (len(f.rec.Data) == 0 || f.rec.Data[0] != '{') {
-		// The line reader already checked that data is JSON and compacted
-		// it; only its type remains.
-		ev.invalid = errors.New("data: must be a JSON object")
-	}
-	x.v.add(&ev)
 }
 
 func (x *exportVerifier) checkpoint(b []byte) {
@@ -245,13 +247,28 @@ func (x *exportVerifier) checkpoint(b []byte) {
 		x.v.structuralProblem("line %d: checkpoint: %v", x.lineNo, err)
 		return
 	}
-	if x.key == "" {
+	// The key in force at this point of the log (it may have rotated),
+	// else the export's or the trusted key.
+	keys := x.v.candidateKeys()
+	if len(keys) == 0 {
 		x.v.structuralProblem("line %d: checkpoint cannot be checked: no valid verifier key", x.lineNo)
 		return
 	}
-	cp, err := OpenCheckpoint([]byte(c.Note), x.key)
-	if err != nil {
-		x.v.structuralProblem("line %d: checkpoint: %v", x.lineNo, err)
+	var cp Checkpoint
+	var firstErr error
+	signer := ""
+	for _, k := range keys {
+		opened, err := OpenCheckpoint([]byte(c.Note), k)
+		if err == nil {
+			cp, signer = opened, k
+			break
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if signer == "" {
+		x.v.structuralProblem("line %d: checkpoint: %v", x.lineNo, firstErr)
 		return
 	}
 	if root, err := ParseHashHex(c.Root); err != nil || c.Size != cp.Size || root != cp.Root {
@@ -262,7 +279,7 @@ func (x *exportVerifier) checkpoint(b []byte) {
 		x.v.structuralProblem("line %d: checkpoint of size %d must follow the event with seq %d, not event #%d",
 			x.lineNo, cp.Size, cp.Size, x.v.count)
 	}
-	x.v.check(pendingCheckpoint{cp: cp, source: fmt.Sprintf("line %d: checkpoint of size %d", x.lineNo, cp.Size), signed: true})
+	x.v.check(pendingCheckpoint{cp: cp, source: fmt.Sprintf("line %d: checkpoint of size %d", x.lineNo, cp.Size), signed: true, signer: signer})
 }
 
 func (x *exportVerifier) finish() {

@@ -21,6 +21,7 @@ import (
 
 	"roundtable/models"
 	"roundtable/models/auditlog"
+	"roundtable/models/pii"
 )
 
 // Options tweak a test store.
@@ -99,6 +100,9 @@ func DSN(t testing.TB, d models.Dialect) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// Naming the connections after the schema lets a test act on its own
+	// connections only (other packages' tests share the server).
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -137,4 +141,23 @@ func Demo(t testing.TB, d models.Dialect) *models.Store {
 		t.Fatalf("seed demo: %v", err)
 	}
 	return st
+}
+
+// Sealer is a personal-data sealer with a fresh random key, for tests that
+// import damage reports.
+func Sealer(t testing.TB) *pii.Sealer {
+	t.Helper()
+	master := make([]byte, 32)
+	if _, err := rand.Read(master); err != nil {
+		t.Fatal(err)
+	}
+	k, err := pii.NewKey(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pii.NewSealer(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,0 +1,221 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"roundtable/models"
+	"roundtable/models/storetest"
+	"roundtable/server"
+)
+
+// councilAtWork builds the scenario of issue 8 on SQLite: 500 members, a
+// version with 200 clauses and 5,000 comments, and an open ballot.
+func councilAtWork(b *testing.B) (*env, string, string, []*client) {
+	b.Helper()
+	ctx := context.Background()
+	st := storetest.Open(b, models.SQLite, storetest.Options{})
+	if err := st.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	e := newEnvWith(b, st, server.Config{Demo: true})
+	sys := models.SystemActor()
+	var members []*models.User
+	for i := 0; i < 500; i++ {
+		u, err := st.CreateUser(ctx, sys, models.NewUser{Email: fmt.Sprintf("m%03d@example.org", i), Name: fmt.Sprintf("위원 %03d", i),
+			Role: models.RoleMember, GroupKey: []string{"merchant", "startup", "consumer"}[i%3], Organisation: "부하 시험", Password: "load-test-password"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		members = append(members, u)
+	}
+	secU, _ := st.UserByID(ctx, 2)
+	sec := models.ActorFor(secU, "", "")
+	doc, _ := st.CreateDocument(ctx, sec, "부하 시험 기준안", "")
+	var clauses []models.ClauseInput
+	for i := 0; i < 200; i++ {
+		clauses = append(clauses, models.ClauseInput{Key: strconv.Itoa(i + 1), Title: fmt.Sprintf("조항 %d", i+1),
+			Body: "카카오톡 채널 주문, 카카오T 호출 등 무료 서비스의 장애로 매출이 줄어든 소상공인에게 손실 금액에 따라 지원한다. 증빙은 직전 4주 같은 요일 평균과 비교한다."})
+	}
+	v, err := st.CreateDraft(ctx, sec, doc.ID, models.VersionInput{Summary: "부하 시험", Clauses: clauses}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.Publish(ctx, sec, v.ID); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 5000; i++ {
+		u := members[i%len(members)]
+		if _, err := st.AddComment(ctx, models.ActorFor(u, "", ""), v.ID, models.CommentInput{Body: fmt.Sprintf("의견 %d: 구간을 더 세분화해 주세요.", i), ClauseKey: strconv.Itoa(i%200 + 1)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bal, err := st.OpenBallot(ctx, sec, v.ID, models.BallotInput{Question: "채택?", ClosesAt: time.Now().Add(time.Hour), QuorumPercent: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = bal
+	// Sessions for the readers and voters.
+	var clients []*client
+	for i := 0; i < 100; i++ {
+		res, err := st.Login(ctx, members[i].Email, "load-test-password", models.Actor{IP: fmt.Sprintf("10.0.%d.%d", i/250, i%250)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := e.anon()
+		u, _ := url.Parse(e.ts.URL)
+		c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "rt_session", Value: res.Token}})
+		c.csrf = res.Session.CSRFToken
+		c.hc.Transport = &http.Transport{MaxIdleConnsPerHost: 200}
+		clients = append(clients, c)
+	}
+	return e, strconv.FormatInt(v.ID, 10), strconv.FormatInt(bal.ID, 10), clients
+}
+
+// latencies runs n requests spread over workers and returns sorted durations.
+func latencies(workers, n int, do func(worker, i int) error) ([]time.Duration, time.Duration, error) {
+	var mu sync.Mutex
+	var out []time.Duration
+	var firstErr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	per := n / workers
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				t0 := time.Now()
+				err := do(w, i)
+				d := time.Since(t0)
+				mu.Lock()
+				out = append(out, d)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, wall, firstErr
+}
+
+func pct(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	return float64(ds[int(float64(len(ds)-1)*p)].Microseconds()) / 1000
+}
+
+// BenchmarkCouncilAtWork measures, in one run and on one machine, reading
+// the big version page at 100 concurrent readers next to a bare gin handler
+// serving the same bytes (the limit), a burst of comments and of votes, and
+// verifying the history. Figures are reported as metrics; docs/performance.md
+// keeps a run.
+func BenchmarkCouncilAtWork(b *testing.B) {
+	e, vid, bid, clients := councilAtWork(b)
+	page := clients[0].get("/versions/" + vid)
+	if page.status != 200 {
+		b.Fatalf("version page: %d", page.status)
+	}
+	body := []byte(page.body)
+	gin.SetMode(gin.ReleaseMode)
+	bare := gin.New()
+	bare.GET("/page", func(c *gin.Context) { c.Data(200, "text/html; charset=utf-8", body) })
+	bareSrv := httptest.NewServer(bare)
+	defer bareSrv.Close()
+	bareClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+	fetch := func(c *http.Client, url string) error {
+		res, err := c.Get(url)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			return fmt.Errorf("status %d", res.StatusCode)
+		}
+		return nil
+	}
+	const readers, reads = 100, 1000
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		app, appWall, err := latencies(readers, reads, func(w, _ int) error { return fetch(clients[w].hc, e.ts.URL+"/versions/"+vid) })
+		if err != nil {
+			b.Fatal(err)
+		}
+		lim, limWall, err := latencies(readers, reads, func(_, _ int) error { return fetch(bareClient, bareSrv.URL+"/page") })
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(pct(app, 0.5), "page-p50-ms")
+		b.ReportMetric(pct(app, 0.99), "page-p99-ms")
+		b.ReportMetric(float64(reads)/appWall.Seconds(), "page-req/s")
+		b.ReportMetric(pct(lim, 0.99), "bare-p99-ms")
+		b.ReportMetric(float64(reads)/limWall.Seconds(), "bare-req/s")
+		b.ReportMetric((float64(reads)/appWall.Seconds())/(float64(reads)/limWall.Seconds()), "page/bare-throughput")
+
+		// 250 comments from 50 members on one address stays under the
+		// per-address abuse limit (300 in ten minutes); more is refused, as
+		// it should be.
+		posts, postWall, err := latencies(50, 250, func(w, i int) error {
+			r := clients[w].json("POST", "/api/v1/versions/"+vid+"/comments", map[string]string{"body": fmt.Sprintf("부하 의견 %d-%d", w, i), "clause_key": "1"})
+			if r.status != 201 {
+				return fmt.Errorf("comment: %d", r.status)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(pct(posts, 0.5), "comment-p50-ms")
+		b.ReportMetric(pct(posts, 0.99), "comment-p99-ms")
+		b.ReportMetric(float64(len(posts))/postWall.Seconds(), "comment-req/s")
+
+		votes, voteWall, err := latencies(100, 1000, func(w, i int) error {
+			r := clients[w].json("PUT", "/api/v1/ballots/"+bid+"/vote", map[string]string{"choice": []string{"approve", "reject", "abstain"}[i%3]})
+			if r.status != 200 {
+				return fmt.Errorf("vote: %d %s", r.status, r.body)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(pct(votes, 0.5), "vote-p50-ms")
+		b.ReportMetric(pct(votes, 0.99), "vote-p99-ms")
+		b.ReportMetric(float64(len(votes))/voteWall.Seconds(), "vote-req/s")
+
+		t0 := time.Now()
+		v, err := e.st.VerifyAudit(context.Background())
+		if err != nil || !v.OK {
+			b.Fatalf("verify: %+v %v", v, err)
+		}
+		b.ReportMetric(float64(time.Since(t0).Milliseconds()), "verify-ms")
+		b.ReportMetric(float64(v.Count), "events")
+	}
+	// No lost or duplicated writes under the bursts.
+	var n int64
+	e.st.DB().Table("votes").Where("ballot_id = ?", bid).Count(&n)
+	if n != 100 {
+		b.Fatalf("%d vote rows after the burst, want 100 (one per voter)", n)
+	}
+	if os.Getenv("ROUNDTABLE_BENCH_VERBOSE") != "" {
+		b.Logf("page bytes %d", len(body))
+	}
+}
