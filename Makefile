@@ -24,6 +24,7 @@ run: build
 ## unless CI=true)
 test:
 	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint
 	$(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) --no-print-directory fuzz
 

@@ -364,7 +364,7 @@ func (b *tab) brokenWords(sel string) []string {
 	return eval[[]string](b, `((sel) => {
 		const root = document.querySelector(sel);
 		if (!root) return [];
-		const skip = 'code, .hash, .sr-only, script, style, select, option, textarea';
+		const skip = 'code, pre, .hash, .sr-only, script, style, select, option, textarea';
 		const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
 			acceptNode: n => n.parentElement && n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
 		});

@@ -3,15 +3,18 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"net"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"roundtable/models"
 	"roundtable/models/storetest"
+	"roundtable/policy"
 	"roundtable/server"
 )
 
@@ -98,5 +101,59 @@ func TestPostgresDroppingConnectionsIsSurvived(t *testing.T) {
 	}
 	if r := m.json("POST", "/api/v1/feed/seen", nil); r.status != http.StatusNoContent {
 		t.Fatalf("a write after reconnecting: %d %s", r.status, r.body)
+	}
+}
+
+// A flood of slow clients (each trickling its request headers) neither
+// starves other people nor holds connections for ever: the header timeout
+// closes them, and a normal request is served meanwhile.
+func TestSlowClientsDoNotStarveOthers(t *testing.T) {
+	st := storetest.Demo(t, models.SQLite)
+	authz, err := policy.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(st, authz, storetest.Logger(), server.Config{HeaderTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := srv.HTTPServer(l.Addr().String())
+	go func() { _ = hs.Serve(l) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	var slow []net.Conn
+	for i := 0; i < 200; i++ {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatalf("slow client %d: %v", i, err)
+		}
+		// Half a request line, then nothing.
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")); err != nil {
+			t.Fatal(err)
+		}
+		slow = append(slow, c)
+	}
+	defer func() {
+		for _, c := range slow {
+			_ = c.Close()
+		}
+	}()
+	client := &http.Client{Timeout: 5 * time.Second} // a liveness bound, not a speed target
+	res, err := client.Get("http://" + l.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatalf("a normal request while 200 slow clients hold connections: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", res.StatusCode)
+	}
+	// The server closes the slow connections after the header timeout.
+	buf := make([]byte, 1)
+	_ = slow[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := slow[0].Read(buf); err == nil {
+		t.Fatal("a slow client still holds its connection")
 	}
 }

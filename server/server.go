@@ -32,6 +32,9 @@ type Config struct {
 	Reports *models.Reports
 	// MaxUpload caps an import file (default 512 MiB).
 	MaxUpload int64
+	// HeaderTimeout bounds how long a client may take to send its request
+	// headers (default 10 s): the defence against slow-client floods.
+	HeaderTimeout time.Duration
 	// MetricsToken, when set, lets a scraper without a session read
 	// GET /metrics with "Authorization: Bearer <token>" (metrics.go).
 	MetricsToken string
@@ -91,10 +94,14 @@ func (s *Server) Engine() *gin.Engine { return s.engine }
 // HTTPServer wraps the handler with timeouts that keep slow or stalled
 // clients from holding connections forever.
 func (s *Server) HTTPServer(addr string) *http.Server {
+	headerTimeout := s.cfg.HeaderTimeout
+	if headerTimeout <= 0 {
+		headerTimeout = 10 * time.Second
+	}
 	hs := &http.Server{
 		Addr:              addr,
 		Handler:           s.engine,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

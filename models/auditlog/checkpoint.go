@@ -42,7 +42,7 @@ func ParseCheckpointText(text string) (Checkpoint, error) {
 	}
 	origin, sizeText, rootText := lines[0], lines[1], lines[2]
 	if err := checkKeyName(origin); err != nil {
-		return Checkpoint{}, fmt.Errorf("%w: origin: %v", ErrCheckpointMalformed, err)
+		return Checkpoint{}, fmt.Errorf("%w: origin: %w", ErrCheckpointMalformed, err)
 	}
 	size, err := strconv.ParseInt(sizeText, 10, 64)
 	if err != nil || size < 0 || strconv.FormatInt(size, 10) != sizeText {
@@ -92,7 +92,7 @@ func OpenCheckpoint(msg []byte, verifierKey string) (Checkpoint, error) {
 		case errors.As(err, &invalid):
 			return Checkpoint{}, fmt.Errorf("%w: bad signature by %s", ErrCheckpointSignature, keyID(v))
 		default:
-			return Checkpoint{}, fmt.Errorf("%w: %v", ErrCheckpointMalformed, err)
+			return Checkpoint{}, fmt.Errorf("%w: %w", ErrCheckpointMalformed, err)
 		}
 	}
 	c, err := ParseCheckpointText(n.Text)

@@ -165,11 +165,11 @@ func scanString(b []byte, i int, out *[]byte) (int, error) {
 		if i >= len(b) {
 			return i, errAt(i, "unterminated string")
 		}
-		switch c := b[i]; {
-		case c == '"':
+		switch b[i] {
+		case '"':
 			emit(out, b[start:i+1])
 			return i + 1, nil
-		case c == '\\':
+		case '\\':
 			if i+1 >= len(b) {
 				return i, errAt(i, "unexpected end of string escape")
 			}
@@ -185,7 +185,7 @@ func scanString(b []byte, i int, out *[]byte) (int, error) {
 				return i, errAt(i, "invalid escape \\%c", b[i+1])
 			}
 		default:
-			return i, errAt(i, "control character %#02x in string", c)
+			return i, errAt(i, "control character %#02x in string", b[i])
 		}
 	}
 }

@@ -137,7 +137,7 @@ func createSigningKey(path, name string) (note.Signer, string, error) {
 		// A half-written key would fail every later start; remove it so the
 		// next start can try again.
 		if rerr := os.Remove(path); rerr != nil {
-			return nil, "", fmt.Errorf("writing signing key %s: %w (and removing it: %v)", path, werr, rerr)
+			return nil, "", fmt.Errorf("writing signing key %s: %w (and removing it: %w)", path, werr, rerr)
 		}
 		return nil, "", fmt.Errorf("writing signing key %s: %w", path, werr)
 	}

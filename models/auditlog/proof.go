@@ -78,7 +78,7 @@ func CheckInclusion(p InclusionProof, leaf tlog.Hash, trusted Checkpoint) error 
 		return err
 	}
 	if err := tlog.CheckRecord(path, p.TreeSize, trusted.Root, index, leaf); err != nil {
-		return fmt.Errorf("%w: seq %d in size %d: %v", ErrProof, p.Seq, p.TreeSize, err)
+		return fmt.Errorf("%w: seq %d in size %d: %w", ErrProof, p.Seq, p.TreeSize, err)
 	}
 	return nil
 }
@@ -134,7 +134,7 @@ func CheckConsistency(p ConsistencyProof, older, newer Checkpoint) error {
 		return nil
 	}
 	if err := tlog.CheckTree(path, p.NewSize, newer.Root, p.OldSize, older.Root); err != nil {
-		return fmt.Errorf("%w: size %d does not extend size %d: %v", ErrProof, p.NewSize, p.OldSize, err)
+		return fmt.Errorf("%w: size %d does not extend size %d: %w", ErrProof, p.NewSize, p.OldSize, err)
 	}
 	return nil
 }
@@ -147,7 +147,7 @@ func claimMatches(field, claim string, trusted tlog.Hash) error {
 	}
 	h, err := ParseHashHex(claim)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrProof, field, err)
+		return fmt.Errorf("%w: %s: %w", ErrProof, field, err)
 	}
 	if h != trusted {
 		return fmt.Errorf("%w: %s %s differs from the trusted %s", ErrProof, field, claim, HashHex(trusted))
@@ -168,7 +168,7 @@ func parseHexList(ss []string) ([]tlog.Hash, error) {
 	for i, s := range ss {
 		h, err := ParseHashHex(s)
 		if err != nil {
-			return nil, fmt.Errorf("%w: path[%d]: %v", ErrProof, i, err)
+			return nil, fmt.Errorf("%w: path[%d]: %w", ErrProof, i, err)
 		}
 		out[i] = h
 	}

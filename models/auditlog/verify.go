@@ -43,7 +43,7 @@ func Verify(r io.Reader, opts VerifyOptions) (Report, error) {
 	var p parsedLine
 	for {
 		line, tooLong, err := readLine(br, &long)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -280,16 +280,16 @@ func TestVerifyToleratesHarmlessChanges(t *testing.T) {
 		modify func(export []byte) []byte
 	}{
 		{"rename an actor", func(b []byte) []byte {
-			return bytes.Replace(b, []byte(`"actor_name":"위원 2"`), []byte(`"actor_name":"Kim Minji"`), -1)
+			return bytes.ReplaceAll(b, []byte(`"actor_name":"위원 2"`), []byte(`"actor_name":"Kim Minji"`))
 		}},
 		{"respace the data object", func(b []byte) []byte {
-			return bytes.Replace(b, []byte(`{"document_id":`), []byte(`{ "document_id" :  `), -1)
+			return bytes.ReplaceAll(b, []byte(`{"document_id":`), []byte(`{ "document_id" :  `))
 		}},
 		{"CRLF line ends", func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }},
 		{"blank lines", func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\n\n")) }},
 		{"no final newline", func(b []byte) []byte { return bytes.TrimSuffix(b, []byte("\n")) }},
 		{"an unknown informational member", func(b []byte) []byte {
-			return bytes.Replace(b, []byte(`"kind":"event",`), []byte(`"kind":"event","comment":{"x":[1,2]},`), -1)
+			return bytes.ReplaceAll(b, []byte(`"kind":"event",`), []byte(`"kind":"event","comment":{"x":[1,2]},`))
 		}},
 		{"time written with an offset", func(b []byte) []byte {
 			return bytes.Replace(b, []byte(`"at":"2022-10-15T06:33:01.234567Z"`), []byte(`"at":"2022-10-15T15:33:01.234567+09:00"`), 1)

@@ -2,6 +2,7 @@ package reportfile
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"testing"
 )
@@ -33,7 +34,7 @@ func BenchmarkReader(b *testing.B) {
 				rows := 0
 				for {
 					_, err := rd.Next()
-					if err == io.EOF {
+					if errors.Is(err, io.EOF) {
 						break
 					}
 					if err != nil {

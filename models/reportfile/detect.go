@@ -155,7 +155,7 @@ func validCP949Prefix(p []byte, atEOF bool) bool {
 			return !atEOF
 		}
 		t := p[i+1]
-		if !((t >= 0x41 && t <= 0x5A) || (t >= 0x61 && t <= 0x7A) || (t >= 0x81 && t <= 0xFE)) {
+		if (t < 0x41 || t > 0x5A) && (t < 0x61 || t > 0x7A) && (t < 0x81 || t > 0xFE) {
 			return false
 		}
 		i++

@@ -431,7 +431,7 @@ func TestErrorCap(t *testing.T) {
 	valid := 0
 	for {
 		_, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -469,7 +469,7 @@ func TestSHA256OfRawBytes(t *testing.T) {
 		t.Fatal("CSV digest claimed final before the end")
 	}
 	for {
-		if _, err := rd.Next(); err == io.EOF {
+		if _, err := rd.Next(); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatal(err)
@@ -499,7 +499,7 @@ func TestNextAfterEOF(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		_, err = rd.Next()
 	}
-	if err != io.EOF {
+	if !errors.Is(err, io.EOF) {
 		t.Fatalf("Next after end = %v, want io.EOF", err)
 	}
 	if err := rd.Close(); err != nil {
@@ -522,7 +522,7 @@ func ExampleOpen() {
 	defer rd.Close()
 	for {
 		row, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
