@@ -156,7 +156,13 @@ func (s *Store) estimate(ctx context.Context, v *Version, snap *StatsSnapshot) (
 		default:
 			rows := make([]ImpactRow, 0, len(t.Cells))
 			for _, c := range t.Cells {
-				rows = append(rows, ImpactRow{Value: c.Row, Eligible: c.Count, PayoutTotal: c.AmountSum, Suppressed: c.Suppressed})
+				row := ImpactRow{Value: c.Row, Eligible: c.Count, PayoutTotal: c.AmountSum, Suppressed: c.Suppressed}
+				if c.Count != nil && *c.Count == 0 && row.PayoutTotal == nil {
+					// Nobody paid: the sum is zero and tells nothing about anyone.
+					zero := int64(0)
+					row.PayoutTotal = &zero
+				}
+				rows = append(rows, row)
 			}
 			imp.By[t.RowDim] = rows
 		}
