@@ -272,3 +272,30 @@ func TestVerifyAcrossKeyRotation(t *testing.T) {
 		})
 	}
 }
+
+// Two servers opening the same fresh SQLite file at the same moment both
+// come up: the second waits for the first's migrations instead of racing
+// through them.
+func TestConcurrentOpensOfAFreshSQLiteFile(t *testing.T) {
+	dsn := storetest.DSN(t, models.SQLite)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := models.Open(context.Background(), dsn, models.Options{Password: storetest.FastPasswords, Logger: storetest.Logger()})
+			if err == nil {
+				_ = st.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent open: %v", err)
+		}
+	}
+}

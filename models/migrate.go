@@ -63,6 +63,19 @@ func (s *Store) migrate(ctx context.Context) error {
 			_, _ = c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", pgMigrationLock)
 		}()
 	}
+	if s.dialect == SQLite {
+		// One immediate transaction around everything: a second process
+		// opening the same fresh file waits on the write lock (busy
+		// timeout) and then finds the steps applied, instead of racing
+		// through them. Each step still runs in its own savepoint.
+		return db.Transaction(func(tx *gorm.DB) error { return s.applyMigrations(tx) })
+	}
+	return s.applyMigrations(db)
+}
+
+// applyMigrations creates the version table if needed and runs every
+// step not yet recorded, each in its own transaction (or savepoint).
+func (s *Store) applyMigrations(db *gorm.DB) error {
 	if err := db.AutoMigrate(&schemaMigration{}); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
