@@ -158,11 +158,8 @@ func (s *Store) OpenBallot(ctx context.Context, actor Actor, versionID int64, in
 	var b Ballot
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var v Version
-		if err := tx.First(&v, versionID).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load version %d: %w", versionID, err)
+		if err := firstByID(tx, &v, versionID, "version"); err != nil {
+			return err
 		}
 		if v.Status != StatusPublished {
 			return Errorf(KindConflict, "version_not_open", "Version %d is %s; ballots are opened on the current published version.", v.Number, v.Status)
@@ -241,11 +238,8 @@ type BallotChange struct {
 func (s *Store) UpdateBallot(ctx context.Context, actor Actor, id int64, ch BallotChange) (*Ballot, error) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var b Ballot
-		if err := tx.First(&b, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load ballot %d: %w", id, err)
+		if err := firstByID(tx, &b, id, "ballot"); err != nil {
+			return err
 		}
 		if b.Status != BallotOpen {
 			return errBallotClosed

@@ -66,11 +66,8 @@ func (s *Store) castVote(ctx context.Context, actor Actor, voter *User, ballotID
 			return fmt.Errorf("lock ballot %d: %w", ballotID, res.Error)
 		}
 		var b Ballot
-		if err := tx.Preload("Options").First(&b, ballotID).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load ballot %d: %w", ballotID, err)
+		if err := firstByID(tx.Preload("Options"), &b, ballotID, "ballot"); err != nil {
+			return err
 		}
 		if b.Status != BallotOpen {
 			return errBallotClosed

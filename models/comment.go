@@ -110,11 +110,8 @@ func (s *Store) AddComment(ctx context.Context, actor Actor, versionID int64, in
 	var c Comment
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var v Version
-		if err := tx.Preload("Clauses").First(&v, versionID).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load version %d: %w", versionID, err)
+		if err := firstByID(tx.Preload("Clauses"), &v, versionID, "version"); err != nil {
+			return err
 		}
 		if !v.Open() {
 			return errVersionNotOpen(&v)
@@ -184,11 +181,8 @@ func (s *Store) CommentByID(ctx context.Context, id int64) (*Comment, error) {
 func (s *Store) changeOwnComment(ctx context.Context, actor Actor, id int64, fn func(tx *gorm.DB, c *Comment) (string, map[string]any, error)) (*Comment, error) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var c Comment
-		if err := tx.First(&c, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load comment %d: %w", id, err)
+		if err := firstByID(tx, &c, id, "comment"); err != nil {
+			return err
 		}
 		if c.AuthorID != actor.UserID {
 			return ErrForbidden
@@ -297,11 +291,8 @@ func (s *Store) Answer(ctx context.Context, actor Actor, commentID int64, in Dis
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var c Comment
-		if err := tx.First(&c, commentID).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load comment %d: %w", commentID, err)
+		if err := firstByID(tx, &c, commentID, "comment"); err != nil {
+			return err
 		}
 		if c.ParentID != nil {
 			return Errorf(KindInvalid, "not_top_level", "Only a thread's first comment gets a formal answer; reply in the thread instead.")

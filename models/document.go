@@ -262,11 +262,8 @@ func (s *Store) CreateDraft(ctx context.Context, actor Actor, documentID int64, 
 	var v Version
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var d Document
-		if err := tx.First(&d, documentID).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load document %d: %w", documentID, err)
+		if err := firstByID(tx, &d, documentID, "document"); err != nil {
+			return err
 		}
 		var drafts int64
 		if err := tx.Model(&Version{}).Where("document_id = ? AND status = ?", documentID, StatusDraft).Count(&drafts).Error; err != nil {
@@ -332,11 +329,8 @@ func (s *Store) UpdateDraft(ctx context.Context, actor Actor, id int64, in Versi
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var v Version
-		if err := tx.First(&v, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load version %d: %w", id, err)
+		if err := firstByID(tx, &v, id, "version"); err != nil {
+			return err
 		}
 		if !v.IsDraft() {
 			return errNotDraft(v.Number)
@@ -394,11 +388,8 @@ func RulesHash(rules string) string {
 func (s *Store) Publish(ctx context.Context, actor Actor, id int64) (*Version, error) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var v Version
-		if err := tx.Preload("Clauses").First(&v, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load version %d: %w", id, err)
+		if err := firstByID(tx.Preload("Clauses"), &v, id, "version"); err != nil {
+			return err
 		}
 		if !v.IsDraft() {
 			return errNotDraft(v.Number)

@@ -231,11 +231,8 @@ func (s *Store) UpdateRules(ctx context.Context, actor Actor, id int64, rules []
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		var v Version
-		if err := tx.First(&v, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load version %d: %w", id, err)
+		if err := firstByID(tx, &v, id, "version"); err != nil {
+			return err
 		}
 		if !v.IsDraft() {
 			return errNotDraft(v.Number)

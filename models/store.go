@@ -210,4 +210,16 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
+// firstByID loads one row by primary key inside a store method, giving
+// ErrNotFound for a missing row so callers map it to 404 in one place.
+func firstByID(db *gorm.DB, dst any, id int64, what string) error {
+	if err := db.First(dst, id).Error; err != nil {
+		if isNotFound(err) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("load %s %d: %w", what, id, err)
+	}
+	return nil
+}
+
 func isUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }

@@ -275,11 +275,8 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, ch UserChange) (*User, error) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var u User
-		if err := tx.Preload("Group").First(&u, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load user %d: %w", id, err)
+		if err := firstByID(tx.Preload("Group"), &u, id, "user"); err != nil {
+			return err
 		}
 		before := map[string]any{"role": u.Role, "group": u.GroupKey()}
 		updates := map[string]any{}
@@ -355,11 +352,8 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, ch UserCh
 func (s *Store) SetUserActive(ctx context.Context, actor Actor, id int64, active bool) (*User, error) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var u User
-		if err := tx.First(&u, id).Error; err != nil {
-			if isNotFound(err) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("load user %d: %w", id, err)
+		if err := firstByID(tx, &u, id, "user"); err != nil {
+			return err
 		}
 		if !active && actor.UserID == id {
 			return Errorf(KindConflict, "own_account", "You cannot deactivate your own account.")
