@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -84,21 +83,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func startInstance(t *testing.T, name string, env []string, args ...string) *instance {
 	t.Helper()
-	port := freePort(t)
-	in := &instance{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{}, done: make(chan struct{})}
-	full := append([]string{"-test.run=^TestHelperServe$", "--", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port)}, args...)
+	addr := freeAddr(t)
+	in := &instance{name: name, base: "http://" + addr, logs: &lockedBuffer{}, done: make(chan struct{})}
+	full := append([]string{"-test.run=^TestHelperServe$", "--", "serve", "--addr", addr}, args...)
 	in.cmd = exec.Command(os.Args[0], full...)
 	in.cmd.Env = append(append(os.Environ(), helperEnv+"=1"), env...)
 	in.cmd.Stdout, in.cmd.Stderr = in.logs, in.logs

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +18,17 @@ type accessQuery struct {
 	Month   *models.Month
 	ActorID int64
 	Unknown bool
+}
+
+// parseAccessPage reads the access query and the paging cursor (after=)
+// shared by the review page and its JSON twin.
+func parseAccessPage(c *gin.Context) (accessQuery, int64, error) {
+	q, err := parseAccess(c)
+	if err != nil {
+		return q, 0, err
+	}
+	after, err := queryInt(c, "after")
+	return q, after, err
 }
 
 func parseAccess(c *gin.Context) (accessQuery, error) {
@@ -113,11 +125,7 @@ func (s *Server) accessRows(c *gin.Context, sums []models.AccessSummary) []acces
 // person's events in one month.
 func (s *Server) auditAccessPage(c *gin.Context) {
 	ctx := c.Request.Context()
-	q, err := parseAccess(c)
-	var after int64
-	if err == nil {
-		after, err = queryInt(c, "after")
-	}
+	q, after, err := parseAccessPage(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -147,8 +155,13 @@ func (s *Server) auditAccessPage(c *gin.Context) {
 		d.Person = s.cat.T(langOf(c), "audit.access.unknown_person")
 		if q.ActorID != 0 {
 			d.Person = s.cat.T(langOf(c), "audit.ref.user_id", q.ActorID)
-			if u, err := s.store.UserByID(ctx, q.ActorID); err == nil {
+			// A deleted account keeps its id label; any other failure is an error.
+			switch u, err := s.store.UserByID(ctx, q.ActorID); {
+			case err == nil:
 				d.Person = u.Name
+			case !errors.Is(err, models.ErrNotFound):
+				s.fail(c, err)
+				return
 			}
 		}
 	} else {
@@ -177,11 +190,7 @@ type accessSummaryJSON struct {
 // person's events (paged by after=).
 func (s *Server) apiAuditAccess(c *gin.Context) {
 	ctx := c.Request.Context()
-	q, err := parseAccess(c)
-	var after int64
-	if err == nil {
-		after, err = queryInt(c, "after")
-	}
+	q, after, err := parseAccessPage(c)
 	if err != nil {
 		s.fail(c, err)
 		return
