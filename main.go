@@ -174,6 +174,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	ballotEvery := fs.Duration("ballot-check-every", 15*time.Second, "close ballots whose deadline passed this often (reading a ballot closes it too)")
 	// The token is not the flag's default, so --help never prints it.
 	metricsToken := fs.String("metrics-token", "", "bearer token that lets a scraper without a session read /metrics; prefer the env ROUNDTABLE_METRICS_TOKEN, which ps does not show (default: admins only)")
+	pageCache := fs.Int("page-cache-mib", 32, "memory for version pages rendered once per kind of viewer; 0 turns the cache off")
 	var rf reportFlags
 	rf.register(fs)
 	fs.Usage = func() {
@@ -221,8 +222,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			trusted = append(trusted, p)
 		}
 	}
+	cacheBytes := *pageCache << 20
+	if *pageCache <= 0 {
+		cacheBytes = -1 // server.Config reads 0 as "the default"
+	}
 	srv, err := server.New(store, authz, log, server.Config{Demo: *demo, SecureCookies: *secure, TrustedProxies: trusted,
-		Reports: reports, MaxUpload: rf.maxUpload << 20, MetricsToken: cmp.Or(*metricsToken, os.Getenv("ROUNDTABLE_METRICS_TOKEN"))})
+		Reports: reports, MaxUpload: rf.maxUpload << 20, MetricsToken: cmp.Or(*metricsToken, os.Getenv("ROUNDTABLE_METRICS_TOKEN")),
+		PageCacheBytes: cacheBytes})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,8 @@ func Static() fs.FS {
 type Renderer struct {
 	pages   map[string]*template.Template
 	catalog *Catalog
+	// frame is the layout around a content rendered beforehand (shared.go).
+	frame *template.Template
 }
 
 // NewRenderer parses every page under templates/.
@@ -59,6 +61,9 @@ func NewRenderer(cat *Catalog) (*Renderer, error) {
 			return nil, fmt.Errorf("parse page %s: %w", page, err)
 		}
 		r.pages[page] = t
+	}
+	if r.frame, err = template.Must(base.Clone()).Parse(`{{define "content"}}{{.Inset}}{{end}}`); err != nil {
+		return nil, fmt.Errorf("parse frame: %w", err)
 	}
 	return r, nil
 }

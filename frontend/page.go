@@ -1,6 +1,9 @@
 package frontend
 
-import "net/url"
+import (
+	"html/template"
+	"net/url"
+)
 
 // Viewer is the signed-in person as pages show them.
 type Viewer struct {
@@ -29,8 +32,16 @@ type Page struct {
 	Status  int
 	Page    string
 	Council string
-	cat     *Catalog
+	// Marks is set while rendering a copy shared by many viewers, whose
+	// per-viewer parts are left as slots (shared.go); Inset is a content
+	// rendered beforehand, placed in the layout.
+	Marks Marks
+	Inset template.HTML
+	cat   *Catalog
 }
+
+// Shared reports whether this render is a copy for many viewers.
+func (p *Page) Shared() bool { return len(p.Marks.prefix) > 0 }
 
 // T translates key into the page's language.
 func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }

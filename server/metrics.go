@@ -43,7 +43,7 @@ type metrics struct {
 	handler  gin.HandlerFunc
 }
 
-func newMetrics(store *models.Store, log *slog.Logger) (*metrics, error) {
+func newMetrics(store *models.Store, log *slog.Logger, pages *pageCache) (*metrics, error) {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		reg: reg,
@@ -62,6 +62,23 @@ func newMetrics(store *models.Store, log *slog.Logger) (*metrics, error) {
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
+		}
+	}
+	if pages != nil {
+		for _, c := range []prometheus.Collector{
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "roundtable", Name: "page_cache_hits_total",
+				Help: "Version pages served from the copy shared by viewers of the same kind."},
+				func() float64 { h, _, _ := pages.stats(); return float64(h) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "roundtable", Name: "page_cache_misses_total",
+				Help: "Version page requests that found no current shared copy (the history had moved, or none was kept)."},
+				func() float64 { _, m, _ := pages.stats(); return float64(m) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "roundtable", Name: "page_cache_bytes",
+				Help: "Memory held by shared version page copies."},
+				func() float64 { _, _, b := pages.stats(); return float64(b) }),
+		} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// A failing database figure must not hide the others: the collector

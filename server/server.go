@@ -38,7 +38,15 @@ type Config struct {
 	// MetricsToken, when set, lets a scraper without a session read
 	// GET /metrics with "Authorization: Bearer <token>" (metrics.go).
 	MetricsToken string
+	// PageCacheBytes is the memory budget for version pages rendered once
+	// per kind of viewer (pagecache.go): 0 means the default of 32 MiB, a
+	// negative value turns the cache off.
+	PageCacheBytes int
 }
+
+// defaultPageCache holds a handful of the largest version pages (about
+// 1 MB each at 200 clauses with their threads) for every kind of viewer.
+const defaultPageCache = 32 << 20
 
 // Server holds the collaborators every handler needs. It has no mutable
 // state of its own: everything that changes lives in the database.
@@ -55,6 +63,10 @@ type Server struct {
 	// Prometheus registry behind /metrics (metrics.go).
 	live    *liveStreams
 	metrics *metrics
+	// shared holds version pages rendered once per kind of viewer, nil when
+	// turned off; marks are the slot markers in them (pagecache.go).
+	shared *pageCache
+	marks  frontend.Marks
 }
 
 // New wires the router.
@@ -71,7 +83,16 @@ func New(store *models.Store, authz *policy.Authorizer, log *slog.Logger, cfg Co
 		cfg.MaxBody = 1 << 20
 	}
 	s := &Server{store: store, authz: authz, pages: pages, cat: cat, log: log, cfg: cfg, routes: map[string]permission{}, live: newLiveStreams()}
-	if s.metrics, err = newMetrics(store, log); err != nil {
+	switch {
+	case cfg.PageCacheBytes == 0:
+		s.shared = newPageCache(defaultPageCache)
+	case cfg.PageCacheBytes > 0:
+		s.shared = newPageCache(cfg.PageCacheBytes)
+	}
+	if s.marks, err = frontend.NewMarks(); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(store, log, s.shared); err != nil {
 		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)

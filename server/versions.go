@@ -155,7 +155,7 @@ func (s *Server) buildVersionPage(c *gin.Context, v *models.Version) (*versionPa
 		}
 		p.CanOpen = v.Status == models.StatusPublished && s.authz.Can(sub, policy.Kind("ballot"), "open")
 		p.Rules = ballotrule.Rules
-		p.OpenDefault = s.store.Now().Add(7 * 24 * time.Hour).In(reportfile.KoreaTime()).Format("2006-01-02T15:04")
+		p.OpenDefault = s.openBallotDefault()
 	}
 	for i := range p.Versions {
 		x := &p.Versions[i]
@@ -270,7 +270,17 @@ func (s *Server) clausePage(c *gin.Context) {
 	s.render(c, http.StatusOK, "clause", page)
 }
 
+// openBallotDefault is the open-ballot form's default deadline: a week
+// from now, in Korea time.
+func (s *Server) openBallotDefault() string {
+	return s.store.Now().Add(7 * 24 * time.Hour).In(reportfile.KoreaTime()).Format("2006-01-02T15:04")
+}
+
 func (s *Server) versionPage(c *gin.Context) {
+	if s.shared != nil {
+		s.sharedVersionPage(c)
+		return
+	}
 	v, err := s.loadVersion(c)
 	if err != nil {
 		s.fail(c, err)
