@@ -97,6 +97,19 @@ type storedEvent struct {
 	// a parsing worker); rec.Data may then be left out.
 	leaf    tlog.Hash
 	leafSet bool
+	// linkOK, if linkChecked, is ChainHash(prev, leaf) == hash, found by a
+	// parsing worker.
+	linkOK      bool
+	linkChecked bool
+}
+
+// linkHolds reports whether the stored hash links the stored prev_hash and
+// the leaf.
+func (ev *storedEvent) linkHolds(leaf tlog.Hash) bool {
+	if ev.linkChecked {
+		return ev.linkOK
+	}
+	return ChainHash(ev.prev, leaf) == ev.hash
 }
 
 // add is the single implementation behind Add and Verify.
@@ -138,7 +151,7 @@ func (v *Verifier) add(ev *storedEvent) {
 	if hashErr != nil {
 		v.eventProblem(pos, line, rec.Seq, pos, "hash: %v", hashErr)
 		hash = ChainHash(v.prevStored, leaf) // best guess, to avoid blaming the next event too
-	} else if prevErr == nil && ChainHash(prev, leaf) != hash {
+	} else if prevErr == nil && !ev.linkHolds(leaf) {
 		v.eventProblem(pos, line, rec.Seq, pos, "hash does not match the event's content: the event was altered")
 	}
 

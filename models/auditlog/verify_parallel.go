@@ -79,6 +79,12 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 	ps.buf = append(ps.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
 	ps.buf = f.rec.appendCanonical(ps.buf, f.hints)
 	ev.leaf, ev.leafSet = sha256.Sum256(ps.buf), true
+	if ev.prevErr == nil && ev.hashErr == nil {
+		// The link needs only this line's own hashes, so it is checked here
+		// on every CPU; the ordered stage then compares prev_hash with the
+		// previous line's hash, which is cheap.
+		ev.linkChecked, ev.linkOK = true, ChainHash(ev.prev, ev.leaf) == ev.hash
+	}
 	if detach {
 		if ev.rec.Action == ActionKeyInit || ev.rec.Action == ActionKeyChanged {
 			ev.rec.Data = append([]byte(nil), ev.rec.Data...)
@@ -105,6 +111,13 @@ const (
 )
 
 func (b *lineBatch) reset(first int64) {
+	if b.buf == nil {
+		// Sized for a full batch at once, so a batch never grows by
+		// copying; the few batches in flight are reused until the end.
+		b.buf = make([]byte, 0, batchBytes+64<<10)
+		b.ends, b.long = make([]int, 0, batchLines), make([]bool, 0, batchLines)
+		b.parsed = make([]parsedLine, 0, batchLines)
+	}
 	b.buf, b.ends, b.long, b.first = b.buf[:0], b.ends[:0], b.long[:0], first
 	b.done = make(chan struct{})
 }
