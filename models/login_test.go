@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,5 +167,80 @@ func TestSessionExpiry(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A session brings its person with their group: members have one, the
+// other roles none (nil, not an empty group).
+func TestSessionCarriesTheGroup(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *models.Store) {
+		ctx := context.Background()
+		if err := st.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ email, group string }{
+			{"consumer2@example.org", "consumer"},
+			{"expert1@example.org", "expert"},
+			{"secretariat@example.org", ""},
+			{"auditor@example.org", ""},
+		} {
+			res, err := st.Login(ctx, tc.email, models.DemoPassword, models.Actor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, u, err := st.SessionByToken(ctx, res.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Email != tc.email {
+				t.Fatalf("session of %s brought %s", tc.email, u.Email)
+			}
+			switch {
+			case tc.group == "" && u.Group != nil:
+				t.Errorf("%s: group %+v, want none", tc.email, u.Group)
+			case tc.group != "" && (u.Group == nil || u.Group.Key != tc.group):
+				t.Errorf("%s: group %+v, want %s", tc.email, u.Group, tc.group)
+			}
+		}
+	})
+}
+
+// A masked CSRF token differs on every call and is accepted for its own
+// session only; anything malformed is refused.
+func TestMaskedCSRFToken(t *testing.T) {
+	se := &models.Session{CSRFToken: "q2Ck3mWc0HkK2JQk0mK7d3vGgk1A3wq3mP7eVZlWbqA"}
+	other := &models.Session{CSRFToken: "b5Zb8m2X0yQH2pQk9mK1d3vGgk1A3wq3mP7eVZlWbqB"}
+	a, err := se.MaskCSRF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := se.MaskCSRF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || strings.Contains(a, se.CSRFToken) {
+		t.Fatalf("masks %q and %q: each must differ and hide the token", a, b)
+	}
+	flipped := []byte(a)
+	flipped[len(flipped)-3] ^= 1
+	for _, tc := range []struct {
+		token string
+		want  bool
+	}{
+		{se.CSRFToken, true},
+		{a, true},
+		{b, true},
+		{string(flipped), false},
+		{"m.", false},
+		{"m.!!!!", false},
+		{"m." + strings.Repeat("A", 85), false},
+		{"", false},
+	} {
+		if got := se.CheckCSRF(tc.token); got != tc.want {
+			t.Errorf("CheckCSRF(%q) = %v, want %v", tc.token, got, tc.want)
+		}
+	}
+	if other.CheckCSRF(a) {
+		t.Error("another session accepted this session's masked token")
 	}
 }

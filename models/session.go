@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,8 +70,56 @@ func tokenID(token string) string {
 }
 
 // CheckCSRF compares a submitted token with the session's in constant time.
+// It takes the token as issued or masked (MaskCSRF).
 func (se *Session) CheckCSRF(token string) bool {
-	return se != nil && token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(se.CSRFToken)) == 1
+	if se == nil || token == "" {
+		return false
+	}
+	if plain, ok := unmaskCSRF(token); ok {
+		token = plain
+	}
+	return subtle.ConstantTimeCompare([]byte(token), []byte(se.CSRFToken)) == 1
+}
+
+// maskedPrefix marks a masked token; issued tokens are base64url and never
+// contain a dot.
+const maskedPrefix = "m."
+
+// MaskCSRF returns the session's token in a form that differs on every
+// call: a random pad and the token XORed with it. A compressed page that
+// carries the token next to text an attacker can choose (a comment, the
+// address) would otherwise let response sizes reveal it bit by bit
+// (BREACH); a fresh pad per response leaves nothing to converge on.
+func (se *Session) MaskCSRF() (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(se.CSRFToken)
+	if err != nil {
+		return "", fmt.Errorf("mask csrf token: %w", err)
+	}
+	buf := make([]byte, 2*len(raw))
+	if _, err := rand.Read(buf[:len(raw)]); err != nil {
+		return "", fmt.Errorf("mask csrf token: %w", err)
+	}
+	for i, b := range raw {
+		buf[len(raw)+i] = b ^ buf[i]
+	}
+	return maskedPrefix + base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+func unmaskCSRF(token string) (string, bool) {
+	rest, ok := strings.CutPrefix(token, maskedPrefix)
+	if !ok {
+		return "", false
+	}
+	buf, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil || len(buf) == 0 || len(buf)%2 != 0 {
+		return "", false
+	}
+	half := len(buf) / 2
+	raw := make([]byte, half)
+	for i := range raw {
+		raw[i] = buf[i] ^ buf[half+i]
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), true
 }
 
 func (s *Store) newSession(tx *gorm.DB, userID int64) (token string, se *Session, err error) {
@@ -125,7 +174,8 @@ func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*
 		return nil, nil, ErrNotFound
 	}
 	var u User
-	err = db.Preload("Group").Where("id = ? AND active", se.UserID).First(&u).Error
+	// One query with its group, not two: this runs on every request.
+	err = db.Joins("Group").Where("users.id = ? AND users.active", se.UserID).First(&u).Error
 	if isNotFound(err) {
 		return nil, nil, ErrNotFound
 	}

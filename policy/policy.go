@@ -8,6 +8,8 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -48,7 +50,24 @@ func Kind(kind string) Object { return Object{Kind: kind} }
 // the enforcer is only read after construction.
 type Authorizer struct {
 	enforcer *casbin.Enforcer
+	// decisions remembers answers: the policy never changes after New and
+	// an answer depends on nothing but its question, while evaluating the
+	// casbin matcher costs tens of microseconds, twice per request.
+	decisions sync.Map // question → bool
+	// remembered counts entries; past memoLimit the memory starts afresh,
+	// so questions about ever new objects cannot grow it without bound.
+	remembered atomic.Int64
+	memoLimit  int64
 }
+
+// question is one Can call; every field is comparable.
+type question struct {
+	sub Subject
+	obj Object
+	act string
+}
+
+const defaultMemoLimit = 1 << 16
 
 // New loads the embedded model and policy.
 func New() (*Authorizer, error) { return newFromCSV(policyCSV) }
@@ -62,7 +81,7 @@ func newFromCSV(csv string) (*Authorizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
-	return &Authorizer{enforcer: e}, nil
+	return &Authorizer{enforcer: e, memoLimit: defaultMemoLimit}, nil
 }
 
 // stripComments drops comment and blank lines, which the string adapter
@@ -86,8 +105,20 @@ func (a *Authorizer) Can(sub Subject, obj Object, act string) bool {
 	if sub.Role == "" {
 		sub.Role = Anonymous
 	}
+	q := question{sub: sub, obj: obj, act: act}
+	if v, found := a.decisions.Load(q); found {
+		return v.(bool)
+	}
 	ok, err := a.enforcer.Enforce(sub, obj, act)
-	return err == nil && ok
+	if err != nil {
+		return false // not remembered: an error is not an answer
+	}
+	if a.remembered.Add(1) > a.memoLimit {
+		a.decisions.Clear()
+		a.remembered.Store(1)
+	}
+	a.decisions.Store(q, ok)
+	return ok
 }
 
 // Err is Can as an error for handlers, nil when allowed.

@@ -62,3 +62,71 @@ func TestConditionsSeeLoadedObject(t *testing.T) {
 		}
 	}
 }
+
+// Remembered answers are the answers: every question over the real
+// policy's roles, kinds and actions, with objects of several owners and
+// states, gets the same answer from a fresh enforcer, from the memory and,
+// with a tiny memory limit, after the memory has been cleared many times.
+func TestRememberedDecisionsMatchTheEnforcer(t *testing.T) {
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small.memoLimit = 7
+	// Each kind with the actions the policy names for it, plus one it
+	// names for none.
+	roles, kinds := map[string]bool{Anonymous: true}, map[string]map[string]bool{}
+	for _, r := range a.Rules() {
+		roles[r[0]] = true
+		if kinds[r[1]] == nil {
+			kinds[r[1]] = map[string]bool{"nothing": true}
+		}
+		kinds[r[1]][r[2]] = true
+	}
+	var subs []Subject
+	for role := range roles {
+		subs = append(subs, Subject{ID: 3, Role: role}, Subject{ID: 3, Role: role, Group: "merchant", Votes: true})
+	}
+	asked, allowed := 0, 0
+	for kind, acts := range kinds {
+		objs := []Object{Kind(kind)}
+		for _, st := range []string{"draft", "published", "withdrawn"} {
+			objs = append(objs, Object{Kind: kind, ID: 11, OwnerID: 3, Status: st}, Object{Kind: kind, ID: 12, OwnerID: 4, Status: st})
+		}
+		for _, sub := range subs {
+			for _, obj := range objs {
+				for act := range acts {
+					want, err := a.enforcer.Enforce(sub, obj, act)
+					if sub.Role == Anonymous {
+						want, err = a.enforcer.Enforce(Subject{ID: sub.ID, Role: Anonymous, Group: sub.Group, Votes: sub.Votes}, obj, act)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					for round := 0; round < 2; round++ {
+						if got := a.Can(sub, obj, act); got != want {
+							t.Fatalf("round %d: Can(%+v, %+v, %q) = %v, enforcer says %v", round, sub, obj, act, got, want)
+						}
+						if got := small.Can(sub, obj, act); got != want {
+							t.Fatalf("small memory, round %d: Can(%+v, %+v, %q) = %v, enforcer says %v", round, sub, obj, act, got, want)
+						}
+					}
+					asked++
+					if want {
+						allowed++
+					}
+				}
+			}
+		}
+	}
+	if allowed == 0 || allowed == asked {
+		t.Fatalf("%d of %d questions allowed: the table cannot tell answers apart", allowed, asked)
+	}
+	if n := small.remembered.Load(); n > small.memoLimit {
+		t.Fatalf("small memory holds %d answers, limit %d", n, small.memoLimit)
+	}
+}

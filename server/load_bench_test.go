@@ -129,28 +129,55 @@ func pct(ds []time.Duration, p float64) float64 {
 // keeps a run.
 func BenchmarkCouncilAtWork(b *testing.B) {
 	e, vid, bid, clients := councilAtWork(b)
-	page := clients[0].get("/versions/" + vid)
-	if page.status != 200 {
-		b.Fatalf("version page: %d", page.status)
+	fetch := func(c *http.Client, url, enc string) ([]byte, error) {
+		req, err := http.NewRequestWithContext(context.Background(), "GET", url, nil)
+		if err != nil {
+			return nil, err
+		}
+		// Set explicitly, so the transport neither asks for gzip on its
+		// own nor decompresses: what is measured is what goes on the wire.
+		req.Header.Set("Accept-Encoding", enc)
+		res, err := c.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			return nil, err
+		}
+		if res.StatusCode != 200 {
+			return nil, fmt.Errorf("status %d", res.StatusCode)
+		}
+		if (enc == "gzip") != (res.Header.Get("Content-Encoding") == "gzip") {
+			return nil, fmt.Errorf("asked for %q, got Content-Encoding %q", enc, res.Header.Get("Content-Encoding"))
+		}
+		return body, nil
 	}
-	body := []byte(page.body)
+	pageURL := e.ts.URL + "/versions/" + vid
+	body, err := fetch(clients[0].hc, pageURL, "identity")
+	if err != nil {
+		b.Fatalf("version page: %v", err)
+	}
+	gzBody, err := fetch(clients[0].hc, pageURL, "gzip")
+	if err != nil {
+		b.Fatalf("version page: %v", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	bare := gin.New()
 	bare.GET("/page", func(c *gin.Context) { c.Data(200, "text/html; charset=utf-8", body) })
+	bare.GET("/page.gz", func(c *gin.Context) {
+		c.Header("Content-Encoding", "gzip")
+		c.Data(200, "text/html; charset=utf-8", gzBody)
+	})
 	bareSrv := httptest.NewServer(bare)
 	defer bareSrv.Close()
 	bareClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
-	fetch := func(c *http.Client, url string) error {
-		res, err := c.Get(url)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != 200 {
-			return fmt.Errorf("status %d", res.StatusCode)
-		}
-		return nil
+	read := func(c *http.Client, url, enc string) func(int, int) error {
+		return func(int, int) error { _, err := fetch(c, url, enc); return err }
+	}
+	reader := func(enc string) func(int, int) error {
+		return func(w, _ int) error { _, err := fetch(clients[w].hc, pageURL, enc); return err }
 	}
 	const readers, reads = 100, 1000
 	b.ResetTimer()
@@ -162,20 +189,20 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 			b.Fatalf("comment: %d", r.status)
 		}
 		t0 := time.Now()
-		if err := fetch(clients[0].hc, e.ts.URL+"/versions/"+vid); err != nil {
+		if _, err := fetch(clients[0].hc, pageURL, "identity"); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(time.Since(t0).Microseconds())/1000, "page-rebuild-ms")
 		for _, c := range clients[1:3] {
-			if err := fetch(c.hc, e.ts.URL+"/versions/"+vid); err != nil {
+			if _, err := fetch(c.hc, pageURL, "identity"); err != nil {
 				b.Fatal(err)
 			}
 		}
-		app, appWall, err := latencies(readers, reads, func(w, _ int) error { return fetch(clients[w].hc, e.ts.URL+"/versions/"+vid) })
+		app, appWall, err := latencies(readers, reads, reader("identity"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		lim, limWall, err := latencies(readers, reads, func(_, _ int) error { return fetch(bareClient, bareSrv.URL+"/page") })
+		lim, limWall, err := latencies(readers, reads, read(bareClient, bareSrv.URL+"/page", "identity"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -186,6 +213,35 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 		b.ReportMetric(pct(lim, 0.99), "bare-p99-ms")
 		b.ReportMetric(float64(reads)/limWall.Seconds(), "bare-req/s")
 		b.ReportMetric((float64(reads)/appWall.Seconds())/(float64(reads)/limWall.Seconds()), "page/bare-throughput")
+
+		// Compressed, as browsers ask: each viewer's first read compresses
+		// their page (measured alone, then once for every reader, as a
+		// browser that has the page open), later reads send what was kept.
+		t0 = time.Now()
+		if _, err := fetch(clients[0].hc, pageURL, "gzip"); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(time.Since(t0).Microseconds())/1000, "gz-first-read-ms")
+		for _, c := range clients[1:readers] {
+			if _, err := fetch(c.hc, pageURL, "gzip"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		gz, gzWall, err := latencies(readers, reads, reader("gzip"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		gzLim, gzLimWall, err := latencies(readers, reads, read(bareClient, bareSrv.URL+"/page.gz", "gzip"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(pct(gz, 0.5), "gz-page-p50-ms")
+		b.ReportMetric(pct(gz, 0.99), "gz-page-p99-ms")
+		b.ReportMetric(float64(reads)/gzWall.Seconds(), "gz-page-req/s")
+		b.ReportMetric(pct(gzLim, 0.5), "gz-bare-p50-ms")
+		b.ReportMetric(pct(gzLim, 0.99), "gz-bare-p99-ms")
+		b.ReportMetric(float64(reads)/gzLimWall.Seconds(), "gz-bare-req/s")
+		b.ReportMetric((float64(reads)/gzWall.Seconds())/(float64(reads)/gzLimWall.Seconds()), "gz-page/bare-throughput")
 
 		// The same readers while the council keeps talking: a comment every
 		// 200 ms (a busy plenary; the demo's 19 days saw far fewer), each of
@@ -208,7 +264,7 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 				}
 			}
 		}()
-		mixed, mixedWall, err := latencies(readers, reads, func(w, _ int) error { return fetch(clients[w].hc, e.ts.URL+"/versions/"+vid) })
+		mixed, mixedWall, err := latencies(readers, reads, reader("gzip"))
 		close(stop)
 		if n := <-talked; n == 0 {
 			b.Fatal("no comment was posted while reading")
@@ -266,6 +322,6 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 		b.Fatalf("%d vote rows after the burst, want 100 (one per voter)", n)
 	}
 	if os.Getenv("ROUNDTABLE_BENCH_VERBOSE") != "" {
-		b.Logf("page bytes %d", len(body))
+		b.Logf("page bytes %d, compressed %d", len(body), len(gzBody))
 	}
 }

@@ -43,13 +43,21 @@ func kindOf(versionID int64, sub policy.Subject, lang string) pageKind {
 
 // sharedPage is one shared copy of a version page's content.
 type sharedPage struct {
+	kind    pageKind
 	seq     int64 // history size read before the copy was built
 	version *models.Version
 	title   string
+	council string // the council's name in the copy's language
 	parts   []frontend.Part
+	// hasDeadline: the page has the open-ballot form, whose default
+	// deadline moves with the clock.
+	hasDeadline bool
 	// comments with an edit slot, to render the form for their author
 	comments map[int64]*models.Comment
-	size     int
+	size     int // bytes held, variants included; changed under the cache's lock
+	// variants are finished, compressed pages for single viewers, kept as
+	// long as the copy (writeShared); guarded by the cache's lock.
+	variants map[string][]byte
 }
 
 // pageCache keeps the newest copy of each page kind, least recently used
@@ -98,6 +106,7 @@ func (pc *pageCache) get(k pageKind, seq int64, build func() (*sharedPage, error
 		if err != nil {
 			return nil, err
 		}
+		p.kind = k
 		pc.store(k, p)
 		return p, nil
 	})
@@ -142,6 +151,42 @@ func (pc *pageCache) store(k pageKind, p *sharedPage) {
 		delete(pc.items, old)
 		pc.order.Remove(last)
 	}
+}
+
+// variant returns a viewer's compressed page kept with p, or nil.
+func (pc *pageCache) variant(p *sharedPage, key string) []byte {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return p.variants[key]
+}
+
+// keepVariant keeps a viewer's compressed page with p while p is the
+// current copy of its kind, within the byte budget. Older copies of other
+// kinds are dropped to make room, never p itself.
+func (pc *pageCache) keepVariant(p *sharedPage, key string, b []byte) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	it := pc.items[p.kind]
+	if it == nil || it.page != p || p.variants[key] != nil {
+		return
+	}
+	for pc.used+len(b) > pc.budget {
+		last := pc.order.Back()
+		old := last.Value.(pageKind)
+		if old == p.kind {
+			return
+		}
+		pc.used -= pc.items[old].page.size
+		delete(pc.items, old)
+		pc.order.Remove(last)
+	}
+	if p.variants == nil {
+		p.variants = map[string][]byte{}
+	}
+	p.variants[key] = b
+	p.size += len(b)
+	pc.used += len(b)
+	pc.order.MoveToFront(it.elem)
 }
 
 // stats reports hits, misses and bytes held, for /metrics.

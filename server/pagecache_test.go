@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -77,8 +79,13 @@ func TestSharedVersionPageIsTheLivePage(t *testing.T) {
 					setLang(lc, lang)
 					for _, p := range paths {
 						want := lc.get(p)
-						for round := 0; round < 2; round++ { // built, then kept
-							got := c.get(p)
+						// Built, then kept; then the compressed page built
+						// and kept for this viewer; then uncompressed.
+						for round, enc := range []string{"gzip", "gzip", "", "identity"} {
+							got := getEncoded(c, p, enc)
+							if enc != "identity" && got.status == http.StatusOK { // "" is gzip too, asked for by the transport
+								got.body = unmaskTokens(t, c, got.body)
+							}
 							if got.status != want.status {
 								t.Fatalf("%s %s %s: shared %d, live %d", a.Email, lang, p, got.status, want.status)
 							}
@@ -102,6 +109,74 @@ func TestSharedVersionPageIsTheLivePage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// getEncoded asks for path with the given Accept-Encoding ("" leaves the
+// header to the transport, which asks for gzip and decompresses) and
+// returns the body as the browser would show it, checking that gzip was
+// used exactly when asked for.
+func getEncoded(c *client, path, enc string) resp {
+	c.e.t.Helper()
+	req := c.request("GET", path, nil, "")
+	if enc != "" {
+		req.Header.Set("Accept-Encoding", enc)
+	}
+	r := c.do(req)
+	if r.status != http.StatusOK {
+		return r
+	}
+	if got := r.header.Get("Content-Encoding"); (enc == "gzip") != (got == "gzip") {
+		c.e.t.Fatalf("%s with Accept-Encoding %q: Content-Encoding %q", path, enc, got)
+	}
+	if enc == "gzip" {
+		zr, err := gzip.NewReader(strings.NewReader(r.body))
+		if err != nil {
+			c.e.t.Fatalf("%s: not gzip: %v", path, err)
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			c.e.t.Fatalf("%s: broken gzip: %v", path, err)
+		}
+		r.body = string(b)
+	}
+	return r
+}
+
+var maskedToken = regexp.MustCompile(`m\.[A-Za-z0-9_-]{86}`)
+
+// unmaskTokens checks that a compressed page carries the CSRF token only
+// masked, that every masked copy is accepted for c's session and that the
+// page carries one pad only; it returns the page with the session's token
+// in their place, for comparison with an uncompressed render.
+func unmaskTokens(t *testing.T, c *client, body string) string {
+	t.Helper()
+	if c.csrf != "" && strings.Contains(body, c.csrf) {
+		t.Fatal("a compressed page carries the CSRF token unmasked")
+	}
+	masks := maskedToken.FindAllString(body, -1)
+	if len(masks) == 0 {
+		return body
+	}
+	u, _ := url.Parse(c.e.ts.URL)
+	var token string
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == "rt_session" {
+			token = ck.Value
+		}
+	}
+	se, _, err := c.e.st.SessionByToken(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range masks {
+		if m != masks[0] {
+			t.Fatal("one compressed page carries two different pads")
+		}
+	}
+	if !se.CheckCSRF(masks[0]) {
+		t.Fatalf("masked token %q is not accepted for its session", masks[0])
+	}
+	return strings.ReplaceAll(body, masks[0], se.CSRFToken)
 }
 
 func firstDiff(a, b string) int {
@@ -148,6 +223,20 @@ func TestSharedVersionPageFollowsChanges(t *testing.T) {
 		}
 		if !strings.Contains(reader.get(path).body, "공유 사본 표결 확인?") {
 			t.Fatal("a new ballot is missing from the next read")
+		}
+		// A form on the compressed page posts with the masked token it
+		// carries, as a browser does.
+		page := getEncoded(reader, path, "gzip")
+		masked := maskedToken.FindString(page.body)
+		if masked == "" {
+			t.Fatal("the compressed page has no masked token")
+		}
+		r = reader.form("/versions/"+vid+"/comments", url.Values{"csrf_token": {masked}, "body": {"가려진 토큰으로 보낸 의견"}, "clause_key": {"1"}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("form with the masked token: %d %s", r.status, r.body)
+		}
+		if !strings.Contains(reader.get(path).body, "가려진 토큰으로 보낸 의견") {
+			t.Fatal("the comment sent with a masked token is missing")
 		}
 		uid := strconv.FormatInt(int64(writer.user["id"].(float64)), 10)
 		r = admin.json("PATCH", "/api/v1/users/"+uid, map[string]string{"name": "김민수(개명)"})

@@ -93,7 +93,12 @@ func (s *Server) notFound(c *gin.Context) {
 
 // newPage builds the frame every page shares.
 func (s *Server) newPage(c *gin.Context, title string) *frontend.Page {
-	p := &frontend.Page{Lang: langOf(c), Title: title, Demo: s.cfg.Demo, Path: c.Request.URL.RequestURI(), Council: s.councilName(c)}
+	return s.framePage(c, title, s.councilName(c))
+}
+
+// framePage is newPage with the council's name already known.
+func (s *Server) framePage(c *gin.Context, title, council string) *frontend.Page {
+	p := &frontend.Page{Lang: langOf(c), Title: title, Demo: s.cfg.Demo, Path: c.Request.URL.RequestURI(), Council: council}
 	if u := currentUser(c); u != nil {
 		p.Viewer = &frontend.Viewer{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Organisation: u.Organisation}
 		if u.Group != nil {

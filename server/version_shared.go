@@ -3,10 +3,13 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -76,7 +79,7 @@ func (s *Server) shareVersionPage(c *gin.Context, seq int64) (*sharedPage, error
 	if err != nil {
 		return nil, err
 	}
-	sp := &sharedPage{seq: seq, version: v, title: v.Document.Title + " · " + s.cat.T(lang, "version.number", v.Number),
+	sp := &sharedPage{seq: seq, hasDeadline: p.OpenDefault != "", council: s.councilName(c), version: v, title: v.Document.Title + " · " + s.cat.T(lang, "version.number", v.Number),
 		parts: parts, comments: map[int64]*models.Comment{}, size: buf.Len()}
 	keep := func(ts []threadView) {
 		for i := range ts {
@@ -94,28 +97,87 @@ func (s *Server) shareVersionPage(c *gin.Context, seq int64) (*sharedPage, error
 }
 
 // writeShared completes a shared copy for this viewer (frame, CSRF token,
-// deadline, edit forms under their own comments) and sends it.
+// deadline, edit forms under their own comments) and sends it, compressed
+// when the browser accepts gzip. The compressed page is kept with the copy
+// for this viewer's next reads: a 200-clause page is about 1 MB of HTML and
+// 50 KB compressed, and compressing it costs more than everything else a
+// read does.
 func (s *Server) writeShared(c *gin.Context, sp *sharedPage) {
-	page := s.newPage(c, sp.title)
-	head, tail, err := s.pages.RenderFrame("version", page)
+	// The council's name is read with the copy: renaming it is a change
+	// like any other, so a copy never outlives the name it was built with.
+	page := s.framePage(c, sp.title, sp.council)
+	deadline := s.openBallotDefault()
+	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
+	c.Header("Vary", "Accept-Encoding")
+	c.Header("Cache-Control", "no-store")
+	var key string
+	if gz && page.Flash == "" {
+		// page.CSRF is still the session's own token here: the key is
+		// per session, and the page about to be built carries a masked one.
+		// Everything that differs between two reads by one person: the
+		// session (name, token), the address (the language switch links
+		// back to it) and, where the ballot form is shown, the clock's
+		// minute (its default deadline).
+		key = page.CSRF + "\x00" + c.Request.URL.RequestURI()
+		if sp.hasDeadline {
+			key += "\x00" + deadline
+		}
+		if b := s.shared.variant(sp, key); b != nil {
+			sendGzip(c, b)
+			return
+		}
+	}
+	if se := currentSession(c); gz && se != nil {
+		// A compressed page must not carry the token as is (MaskCSRF).
+		masked, err := se.MaskCSRF()
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		page.CSRF = masked
+	}
+	pieces, n, err := s.completeShared(c, sp, page, deadline)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	if !gz {
+		s.sendPieces(c, pieces, n)
+		return
+	}
+	b, err := gzipPieces(pieces, n)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if key != "" {
+		s.shared.keepVariant(sp, key, b)
+	}
+	sendGzip(c, b)
+}
+
+// completeShared returns the viewer's page as pieces in order (frame head,
+// each part with its filled slot, frame tail) and their total length.
+func (s *Server) completeShared(c *gin.Context, sp *sharedPage, page *frontend.Page, deadline string) ([][]byte, int, error) {
+	head, tail, err := s.pages.RenderFrame("version", page)
+	if err != nil {
+		return nil, 0, err
+	}
 	csrf := []byte(html.EscapeString(page.CSRF))
-	deadline := []byte(s.openBallotDefault())
 	var viewer int64
 	if u := currentUser(c); u != nil {
 		viewer = u.ID
 	}
-	slots := make([][]byte, len(sp.parts))
+	pieces := make([][]byte, 0, 2*len(sp.parts)+2)
+	pieces = append(pieces, head)
 	n := len(head) + len(tail)
-	for i, part := range sp.parts {
+	for _, part := range sp.parts {
+		var slot []byte
 		switch part.Slot {
 		case frontend.SlotCSRF:
-			slots[i] = csrf
+			slot = csrf
 		case frontend.SlotDeadline:
-			slots[i] = deadline
+			slot = []byte(deadline)
 		case frontend.SlotEdit:
 			cm := sp.comments[part.ID]
 			if cm == nil || cm.AuthorID != viewer {
@@ -124,29 +186,30 @@ func (s *Server) writeShared(c *gin.Context, sp *sharedPage) {
 			var b bytes.Buffer
 			ep := &frontend.Page{Lang: page.Lang, CSRF: page.CSRF, Data: &versionPage{Version: sp.version}}
 			if err := s.pages.RenderBlock(&b, "version", "comment-edit", ep, map[string]any{"P": ep, "C": cm}); err != nil {
-				s.fail(c, err)
-				return
+				return nil, 0, err
 			}
-			slots[i] = b.Bytes()
+			slot = b.Bytes()
 		}
-		n += len(part.Text) + len(slots[i])
+		pieces = append(pieces, part.Text, slot)
+		n += len(part.Text) + len(slot)
 	}
-	c.Header("Cache-Control", "no-store")
+	return append(pieces, tail), n, nil
+}
+
+// sendPieces writes an uncompressed page. The pieces are many and small;
+// written one by one, each would cost a system call through the
+// connection's 4 KB buffer. A pooled 64 KB buffer keeps the calls few
+// without holding a whole page per request.
+func (s *Server) sendPieces(c *gin.Context, pieces [][]byte, n int) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("Content-Length", strconv.Itoa(n))
 	c.Status(http.StatusOK)
-	// The parts are many and small; written one by one, each would cost a
-	// system call through the connection's 4 KB buffer. A pooled 64 KB
-	// buffer keeps the calls few without holding a whole page per request.
 	w := sendBuffers.Get().(*bufio.Writer)
 	defer sendBuffers.Put(w)
 	w.Reset(c.Writer)
-	_, _ = w.Write(head) // a failed write is kept by w and returned by Flush
-	for i, part := range sp.parts {
-		_, _ = w.Write(part.Text)
-		_, _ = w.Write(slots[i])
+	for _, p := range pieces {
+		_, _ = w.Write(p) // a failed write is kept by w and returned by Flush
 	}
-	_, _ = w.Write(tail)
 	if err := w.Flush(); err != nil {
 		// The client went away mid-page; there is no one left to tell.
 		s.log.Debug("send version page", "request_id", requestIDOf(c), "err", err)
@@ -155,3 +218,59 @@ func (s *Server) writeShared(c *gin.Context, sp *sharedPage) {
 }
 
 var sendBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
+func sendGzip(c *gin.Context, b []byte) {
+	c.Header("Content-Encoding", "gzip")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+}
+
+// gzipPieces compresses a page at the fastest level: it is done once per
+// viewer and change, and the fastest level already shrinks these pages
+// twenty-fold.
+func gzipPieces(pieces [][]byte, n int) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(n / 16)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&out)
+	for _, p := range pieces {
+		if _, err := zw.Write(p); err != nil {
+			return nil, fmt.Errorf("compress version page: %w", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress version page: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level cannot fail
+	return zw
+}}
+
+// acceptsGzip reads an Accept-Encoding header (RFC 9110 §12.5.3): gzip,
+// or "*", with a weight above zero.
+func acceptsGzip(header string) bool {
+	ok := false
+	for _, item := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(item), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != "gzip" && name != "*" {
+			continue
+		}
+		zero := false
+		for _, p := range strings.Split(params, ";") {
+			if k, v, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+					zero = true
+				}
+			}
+		}
+		if name == "gzip" {
+			return !zero // an explicit gzip entry decides
+		}
+		ok = !zero
+	}
+	return ok
+}
