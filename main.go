@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -175,6 +176,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	// The token is not the flag's default, so --help never prints it.
 	metricsToken := fs.String("metrics-token", "", "bearer token that lets a scraper without a session read /metrics; prefer the env ROUNDTABLE_METRICS_TOKEN, which ps does not show (default: admins only)")
 	pageCache := fs.Int("page-cache-mib", 32, "memory for version pages rendered once per kind of viewer; 0 turns the cache off")
+	memLimit := fs.Int("memory-limit-mib", 128, "soft limit of the Go runtime's memory, so the collector works harder before the process grows (GOMEMLIMIT wins when set); 0 sets none")
 	var rf reportFlags
 	rf.register(fs)
 	fs.Usage = func() {
@@ -185,6 +187,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr)
+	if os.Getenv("GOMEMLIMIT") == "" && *memLimit > 0 {
+		// Soft: past it the collector runs more often, it never refuses
+		// memory. Without it the heap may double before a collection.
+		debug.SetMemoryLimit(int64(*memLimit) << 20)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

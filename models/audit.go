@@ -197,13 +197,15 @@ func (s *Store) Record(ctx context.Context, actor Actor, action, objectType stri
 	return s.tx(ctx, func(tx *gorm.DB) error { return s.record(tx, actor, action, objectType, objectID, data) })
 }
 
-// AuditSize is the number of events in the history.
+// AuditSize is the number of events in the history. Every version page
+// read asks it (server/pagecache.go), so it skips the ORM's model
+// machinery: one column of one row by primary key.
 func (s *Store) AuditSize(ctx context.Context) (int64, error) {
-	var head auditHead
-	if err := s.db.WithContext(ctx).First(&head, 1).Error; err != nil {
+	var size int64
+	if err := s.db.WithContext(ctx).Raw("SELECT size FROM audit_heads WHERE id = 1").Row().Scan(&size); err != nil {
 		return 0, fmt.Errorf("read audit head: %w", err)
 	}
-	return head.Size, nil
+	return size, nil
 }
 
 // AuditFilter selects events for the timeline. Paging is by seq (keyset):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +195,14 @@ func TestSessionCarriesTheGroup(t *testing.T) {
 			}
 			if u.Email != tc.email {
 				t.Fatalf("session of %s brought %s", tc.email, u.Email)
+			}
+			// The session's hand-written read sees what the ORM sees.
+			want, err := st.UserByID(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(u, want) {
+				t.Errorf("%s: session brought\n%+v (group %+v)\nthe ORM reads\n%+v (group %+v)", tc.email, u, u.Group, want, want.Group)
 			}
 			switch {
 			case tc.group == "" && u.Group != nil:

@@ -163,23 +163,42 @@ func writeCSV(c *gin.Context, name string, rows [][]string) {
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
+// writeXLSX sends rows as a one-sheet workbook. Rows go through excelize's
+// stream writer, which keeps no cell model in memory (it spills to a
+// temporary file past a few MiB): an in-memory workbook of 10,000 raw
+// reports took the heap to 120 MB. Only the compressed file is buffered,
+// so a failure still becomes an error page rather than half a download.
 func (s *Server) writeXLSX(c *gin.Context, name, sheet string, rows [][]string) {
 	f := excelize.NewFile()
-	defer func() { _ = f.Close() }() // an in-memory workbook; nothing to flush
+	defer func() {
+		if err := f.Close(); err != nil { // removes the stream's temporary file
+			s.log.Warn("close xlsx", "request_id", requestIDOf(c), "err", err)
+		}
+	}()
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		s.fail(c, fmt.Errorf("xlsx sheet: %w", err))
 		return
 	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		s.fail(c, fmt.Errorf("xlsx stream: %w", err))
+		return
+	}
+	cells := make([]any, 0, 32)
 	for i, row := range rows {
-		cells := make([]any, len(row))
-		for j, v := range row {
-			cells[j] = v
+		cells = cells[:0]
+		for _, v := range row {
+			cells = append(cells, v)
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(sheet, cell, &cells); err != nil {
+		if err := sw.SetRow(cell, cells); err != nil {
 			s.fail(c, fmt.Errorf("xlsx row %d: %w", i+1, err))
 			return
 		}
+	}
+	if err := sw.Flush(); err != nil {
+		s.fail(c, fmt.Errorf("xlsx flush: %w", err))
+		return
 	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
