@@ -36,7 +36,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -76,12 +75,7 @@ func BenchmarkInstanceMemory(b *testing.B) {
 	}
 
 	// 1. The binary, the data key and the report file.
-	bin := filepath.Join(dir, "roundtable")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	env := []string{"ROUNDTABLE_DATA_KEY=" + hex.EncodeToString(key), "ROUNDTABLE_DATA_KEY_FILE=", "ROUNDTABLE_SIGNING_KEY=",
@@ -174,9 +168,8 @@ func BenchmarkInstanceMemory(b *testing.B) {
 	}
 }
 
-// memServer is one `roundtable serve` process. main_test.go's buildBinary,
-// freeAddr and serveProcess take a *testing.T, so their few lines are
-// repeated here for a *testing.B.
+// memServer is one `roundtable serve` process with its log kept in a file
+// (main_test.go's serveProcess starts the demo and keeps nothing).
 type memServer struct {
 	base string
 	cmd  *exec.Cmd
@@ -187,12 +180,7 @@ type memServer struct {
 
 func startMemServer(b *testing.B, bin, logPath string, env []string, args ...string) *memServer {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addr := freeAddr(b)
 	logs, err := os.Create(logPath)
 	if err != nil {
 		b.Fatal(err)

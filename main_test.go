@@ -23,7 +23,7 @@ import (
 )
 
 // buildBinary compiles the real server once per test run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "roundtable")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -34,7 +34,7 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

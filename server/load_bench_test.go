@@ -147,37 +147,25 @@ func loadReports(b *testing.B, st *models.Store, sec models.Actor) {
 
 // latencies runs n requests spread over workers and returns sorted durations.
 func latencies(workers, n int, do func(worker, i int) error) ([]time.Duration, time.Duration, error) {
-	var mu sync.Mutex
-	var out []time.Duration
-	var firstErr error
-	var wg sync.WaitGroup
-	start := time.Now()
 	per := n / workers
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < per; i++ {
-				t0 := time.Now()
-				err := do(w, i)
-				d := time.Since(t0)
-				mu.Lock()
-				out = append(out, d)
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}(w)
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out, wall, firstErr
+	return measure(workers, func(i int) bool { return i < per }, do)
 }
 
 // latenciesUntil is latencies with each worker repeating until done closes.
 func latenciesUntil(workers int, done <-chan struct{}, do func(worker, i int) error) ([]time.Duration, time.Duration, error) {
+	return measure(workers, func(int) bool {
+		select {
+		case <-done:
+			return false
+		default:
+			return true
+		}
+	}, do)
+}
+
+// measure runs do on every worker for as long as more says, timing each
+// call; it returns the sorted durations, the wall time and the first error.
+func measure(workers int, more func(i int) bool, do func(worker, i int) error) ([]time.Duration, time.Duration, error) {
 	var mu sync.Mutex
 	var out []time.Duration
 	var firstErr error
@@ -187,12 +175,7 @@ func latenciesUntil(workers int, done <-chan struct{}, do func(worker, i int) er
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-done:
-					return
-				default:
-				}
+			for i := 0; more(i); i++ {
 				t0 := time.Now()
 				err := do(w, i)
 				d := time.Since(t0)
@@ -290,6 +273,25 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 		return func(w, _ int) error { _, err := fetch(clients[w%len(clients)].hc, url, "identity"); return err }
 	}
 	const readers, reads = 100, 1000
+	// againstBare reads the page with the readers, then the bare handler's
+	// copy of its bytes, and reports both and their throughput ratio.
+	againstBare := func(prefix, enc, barePath string) {
+		app, appWall, err := latencies(readers, reads, reader(enc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		lim, limWall, err := latencies(readers, reads, read(bareClient, bareSrv.URL+barePath, enc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(pct(app, 0.5), prefix+"page-p50-ms")
+		b.ReportMetric(pct(app, 0.99), prefix+"page-p99-ms")
+		b.ReportMetric(float64(reads)/appWall.Seconds(), prefix+"page-req/s")
+		b.ReportMetric(pct(lim, 0.5), prefix+"bare-p50-ms")
+		b.ReportMetric(pct(lim, 0.99), prefix+"bare-p99-ms")
+		b.ReportMetric(float64(reads)/limWall.Seconds(), prefix+"bare-req/s")
+		b.ReportMetric(limWall.Seconds()/appWall.Seconds(), prefix+"page/bare-throughput")
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// A change anywhere makes the next read of each kind of viewer
@@ -308,21 +310,7 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		app, appWall, err := latencies(readers, reads, reader("identity"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		lim, limWall, err := latencies(readers, reads, read(bareClient, bareSrv.URL+"/page", "identity"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(pct(app, 0.5), "page-p50-ms")
-		b.ReportMetric(pct(app, 0.99), "page-p99-ms")
-		b.ReportMetric(float64(reads)/appWall.Seconds(), "page-req/s")
-		b.ReportMetric(pct(lim, 0.5), "bare-p50-ms")
-		b.ReportMetric(pct(lim, 0.99), "bare-p99-ms")
-		b.ReportMetric(float64(reads)/limWall.Seconds(), "bare-req/s")
-		b.ReportMetric((float64(reads)/appWall.Seconds())/(float64(reads)/limWall.Seconds()), "page/bare-throughput")
+		againstBare("", "identity", "/page")
 
 		// Compressed, as browsers ask: each viewer's first read compresses
 		// their page (measured alone, then once for every reader, as a
@@ -337,21 +325,7 @@ func BenchmarkCouncilAtWork(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		gz, gzWall, err := latencies(readers, reads, reader("gzip"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		gzLim, gzLimWall, err := latencies(readers, reads, read(bareClient, bareSrv.URL+"/page.gz", "gzip"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(pct(gz, 0.5), "gz-page-p50-ms")
-		b.ReportMetric(pct(gz, 0.99), "gz-page-p99-ms")
-		b.ReportMetric(float64(reads)/gzWall.Seconds(), "gz-page-req/s")
-		b.ReportMetric(pct(gzLim, 0.5), "gz-bare-p50-ms")
-		b.ReportMetric(pct(gzLim, 0.99), "gz-bare-p99-ms")
-		b.ReportMetric(float64(reads)/gzLimWall.Seconds(), "gz-bare-req/s")
-		b.ReportMetric((float64(reads)/gzWall.Seconds())/(float64(reads)/gzLimWall.Seconds()), "gz-page/bare-throughput")
+		againstBare("gz-", "gzip", "/page.gz")
 
 		// A thousand concurrent readers (ten per session), compressed.
 		many, manyWall, err := latencies(1000, 5000, func(w, _ int) error { _, err := fetch(clients[w%readers].hc, pageURL, "gzip"); return err })

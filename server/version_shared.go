@@ -111,14 +111,16 @@ func (s *Server) writeShared(c *gin.Context, sp *sharedPage) {
 	c.Header("Vary", "Accept-Encoding")
 	c.Header("Cache-Control", "no-store")
 	var key string
-	if gz && page.Flash == "" {
+	// Only the page's own address is kept: made-up query strings would
+	// otherwise each take a share of the budget.
+	if gz && page.Flash == "" && c.Request.URL.RawQuery == "" {
 		// page.CSRF is still the session's own token here: the key is
 		// per session, and the page about to be built carries a masked one.
 		// Everything that differs between two reads by one person: the
-		// session (name, token), the address (the language switch links
-		// back to it) and, where the ballot form is shown, the clock's
-		// minute (its default deadline).
-		key = page.CSRF + "\x00" + c.Request.URL.RequestURI()
+		// session (name, token), the path (the language switch links back
+		// to it) and, where the ballot form is shown, the clock's minute
+		// (its default deadline).
+		key = page.CSRF + "\x00" + c.Request.URL.Path
 		if sp.hasDeadline {
 			key += "\x00" + deadline
 		}
