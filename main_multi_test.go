@@ -394,6 +394,9 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		}
 		// The CSRF token issued by A is the session's, so B accepts it.
 		p.must(201, "POST", fmt.Sprintf("%s/api/v1/versions/%d/comments", b.base, versionID), map[string]string{"body": "A에서 로그인, B에서 작성"})
+		// A has just resolved (and remembered) the session; signing out on
+		// B must still end it on A at once.
+		p.must(200, "GET", a.base+"/api/v1/me", nil)
 		p.must(204, "POST", b.base+"/api/v1/logout", nil)
 		p.must(401, "GET", a.base+"/api/v1/me", nil)
 	})

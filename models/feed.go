@@ -49,9 +49,15 @@ const feedScan = 500
 // them.
 func (s *Store) Feed(ctx context.Context, u *User, limit int) ([]FeedItem, error) {
 	db := s.db.WithContext(ctx)
+	// The mark is read here, not taken from u: moving it writes no event,
+	// so a session remembered by SessionAt may carry an older one.
+	var seen int64
+	if err := db.Raw("SELECT last_seen_seq FROM users WHERE id = ?", u.ID).Row().Scan(&seen); err != nil {
+		return nil, fmt.Errorf("read feed mark of %d: %w", u.ID, err)
+	}
 	var evs []AuditEvent
 	err := db.Preload("Actor").Preload("Actor.Group").
-		Where("seq > ? AND action IN ?", u.LastSeenSeq, []string{"version.publish", "comment.answer", "comment.create", "ballot.open", "ballot.close"}).
+		Where("seq > ? AND action IN ?", seen, []string{"version.publish", "comment.answer", "comment.create", "ballot.open", "ballot.close"}).
 		Order("seq DESC").Limit(feedScan).Find(&evs).Error
 	if err != nil {
 		return nil, fmt.Errorf("read feed events: %w", err)

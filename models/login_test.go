@@ -253,3 +253,92 @@ func TestMaskedCSRFToken(t *testing.T) {
 		t.Error("another session accepted this session's masked token")
 	}
 }
+
+// A remembered session is given only while the history's size is the one
+// it was resolved at, and never past a sign-out, a deactivation or the
+// next activity touch.
+func TestRememberedSessions(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			st, clk := demoWithClock(t, d)
+			ctx := context.Background()
+			admin, err := st.Login(ctx, "admin@example.org", models.DemoPassword, models.Actor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			adminActor := models.Actor{UserID: admin.User.ID, Role: admin.User.Role}
+			res, err := st.Login(ctx, "consumer1@example.org", models.DemoPassword, models.Actor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := func() int64 {
+				n, err := st.AuditSize(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			n := size()
+			if _, _, err := st.SessionAt(ctx, res.Token, n); err != nil {
+				t.Fatal(err)
+			}
+			// Removed behind the store's back (no event): still remembered
+			// at the same size, which is what proves the memory is used…
+			if err := st.DB().Exec("DELETE FROM sessions WHERE user_id = ?", res.User.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			se, u, err := st.SessionAt(ctx, res.Token, n)
+			if err != nil || u.Email != "consumer1@example.org" || se.CSRFToken != res.Session.CSRFToken {
+				t.Fatalf("remembered session: %v %+v", err, u)
+			}
+			// …and a handler changing what it got changes nothing for the next.
+			u.Role, se.CSRFToken = models.RoleAdmin, "changed"
+			if se, u, _ := st.SessionAt(ctx, res.Token, n); u.Role != models.RoleMember || se.CSRFToken != res.Session.CSRFToken {
+				t.Fatal("a remembered session was changed through a returned copy")
+			}
+			// …but at any other size the database decides.
+			if _, _, err := st.SessionAt(ctx, res.Token, n+1); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("at a new size: %v", err)
+			}
+
+			// Signing out moves the size, so the session is gone everywhere.
+			res, _ = st.Login(ctx, "consumer1@example.org", models.DemoPassword, models.Actor{})
+			if _, _, err := st.SessionAt(ctx, res.Token, size()); err != nil { // remembered now
+				t.Fatal(err)
+			}
+			if err := st.Logout(ctx, models.Actor{UserID: res.User.ID, Role: res.User.Role}, res.Token); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := st.SessionAt(ctx, res.Token, size()); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("after sign-out: %v", err)
+			}
+
+			// So does deactivating the person.
+			res, _ = st.Login(ctx, "consumer1@example.org", models.DemoPassword, models.Actor{})
+			if _, _, err := st.SessionAt(ctx, res.Token, size()); err != nil { // remembered now
+				t.Fatal(err)
+			}
+			if _, err := st.SetUserActive(ctx, adminActor, res.User.ID, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := st.SessionAt(ctx, res.Token, size()); models.ErrorKind(err) != models.KindNotFound {
+				t.Fatalf("after deactivation: %v", err)
+			}
+			if _, err := st.SetUserActive(ctx, adminActor, res.User.ID, true); err != nil {
+				t.Fatal(err)
+			}
+
+			// A touch due goes to the database, which records the activity.
+			res, _ = st.Login(ctx, "consumer1@example.org", models.DemoPassword, models.Actor{})
+			n = size()
+			if _, _, err := st.SessionAt(ctx, res.Token, n); err != nil { // remembered now
+				t.Fatal(err)
+			}
+			clk.Add(2 * time.Minute)
+			se, _, err = st.SessionAt(ctx, res.Token, n)
+			if err != nil || !se.LastSeenAt.Equal(st.Now()) {
+				t.Fatalf("after two quiet minutes: %v, last seen %v, now %v", err, se, st.Now())
+			}
+		})
+	}
+}

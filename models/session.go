@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -145,6 +146,69 @@ func (s *Store) newSession(tx *gorm.DB, userID int64) (token string, se *Session
 // request as anonymous.
 func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, *User, error) {
 	return s.sessionByToken(ctx, token, true)
+}
+
+// SessionAt is SessionByToken for a caller that read the history's size
+// (AuditSize) just before. A session resolved at that size is remembered
+// and given again, without the database, while the size is the same, the
+// session has not expired and no activity touch is due. Every change that
+// can end a session or alter its person (sign-out, a new sign-in ending
+// the old session, an account's update, deactivation or password reset)
+// appends an audit event and so moves the size: a remembered session is
+// never one that the database no longer holds, on this instance or any
+// other. The one personal field that moves without an event, the feed's
+// last-seen mark, is read by Feed itself.
+func (s *Store) SessionAt(ctx context.Context, token string, size int64) (*Session, *User, error) {
+	if token == "" {
+		return nil, nil, ErrNotFound
+	}
+	id := tokenID(token)
+	if se, u, ok := s.sessions.get(id, size, s.Now()); ok {
+		return se, u, nil
+	}
+	se, u, err := s.SessionByToken(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.sessions.put(id, size, se, u)
+	return se, u, nil
+}
+
+// sessionMemo backs SessionAt.
+type sessionMemo struct {
+	mu sync.Mutex
+	m  map[string]rememberedSession // by session id (the token's hash)
+}
+
+type rememberedSession struct {
+	size int64
+	se   Session
+	u    User
+}
+
+// maxRememberedSessions bounds the memo; past it, it starts afresh.
+const maxRememberedSessions = 10_000
+
+func (m *sessionMemo) get(id string, size int64, now time.Time) (*Session, *User, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.m[id]
+	// A touch due (or an expiry) needs the database; so does any change.
+	if !ok || r.size != size || now.After(r.se.ExpiresAt) || now.Sub(r.se.LastSeenAt) > sessionTouchEvery {
+		return nil, nil, false
+	}
+	// Copies: a handler may not change what the next request gets.
+	se, u := r.se, r.u
+	return &se, &u, true
+}
+
+func (m *sessionMemo) put(id string, size int64, se *Session, u *User) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= maxRememberedSessions {
+		m.m = map[string]rememberedSession{}
+	}
+	m.m[id] = rememberedSession{size: size, se: *se, u: *u}
 }
 
 // PeekSession is SessionByToken without counting as activity: an open

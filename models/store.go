@@ -52,6 +52,7 @@ type Store struct {
 	verifier string
 	now      func() time.Time
 	live     *liveHub // live-update fan-out (live.go)
+	sessions sessionMemo
 }
 
 // DialectOf tells which engine a DSN selects: a postgres:// or

@@ -109,7 +109,24 @@ func (s *Server) resolveSession(c *gin.Context, token string) (*models.Session, 
 	if isStreamed(c.FullPath()) {
 		return s.store.PeekSession(c.Request.Context(), token)
 	}
-	return s.store.SessionByToken(c.Request.Context(), token)
+	// The history's size is read first: while it stays the same, the
+	// store can give a remembered session without the database, and the
+	// version page reuses the size for its own copy (historySize).
+	size, err := s.store.AuditSize(c.Request.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Set(ctxHistorySize, size)
+	return s.store.SessionAt(c.Request.Context(), token, size)
+}
+
+// historySize is the history's size read at the start of this request, or
+// read now if the request had no session to resolve.
+func (s *Server) historySize(c *gin.Context) (int64, error) {
+	if v, ok := c.Get(ctxHistorySize); ok {
+		return v.(int64), nil
+	}
+	return s.store.AuditSize(c.Request.Context())
 }
 
 func (s *Server) apiVersionLive(c *gin.Context) {

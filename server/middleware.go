@@ -22,6 +22,8 @@ const (
 	ctxSession    = "rt.session"
 	ctxToken      = "rt.token"
 	ctxRequestID  = "rt.request_id"
+	// ctxHistorySize is the history's size read before the session (live.go).
+	ctxHistorySize = "rt.history_size"
 )
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)

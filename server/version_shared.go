@@ -27,9 +27,10 @@ func (s *Server) sharedVersionPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	// Read the history's size before anything else: the copy built next
-	// then shows this state or a later one, never an earlier one.
-	seq, err := s.store.AuditSize(c.Request.Context())
+	// The history's size, read before anything else (with the session):
+	// the copy built next then shows this state or a later one, never an
+	// earlier one.
+	seq, err := s.historySize(c)
 	if err != nil {
 		s.fail(c, err)
 		return
