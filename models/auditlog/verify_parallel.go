@@ -111,13 +111,6 @@ const (
 )
 
 func (b *lineBatch) reset(first int64) {
-	if b.buf == nil {
-		// Sized for a full batch at once, so a batch never grows by
-		// copying; the few batches in flight are reused until the end.
-		b.buf = make([]byte, 0, batchBytes+64<<10)
-		b.ends, b.long = make([]int, 0, batchLines), make([]bool, 0, batchLines)
-		b.parsed = make([]parsedLine, 0, batchLines)
-	}
 	b.buf, b.ends, b.long, b.first = b.buf[:0], b.ends[:0], b.long[:0], first
 	b.done = make(chan struct{})
 }
