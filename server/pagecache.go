@@ -86,20 +86,12 @@ func newPageCache(budget int) *pageCache {
 // there is none. Concurrent requests for the same missing copy wait for one
 // build instead of each running their own.
 func (pc *pageCache) get(k pageKind, seq int64, build func() (*sharedPage, error)) (*sharedPage, error) {
-	p := pc.lookup(k, seq)
-	pc.mu.Lock()
-	if p != nil {
-		pc.hits++
-	} else {
-		pc.misses++
-	}
-	pc.mu.Unlock()
-	if p != nil {
+	if p := pc.lookup(k, seq, true); p != nil {
 		return p, nil
 	}
 	key := fmt.Sprintf("%d/%s/%s/%t/%s/%d", k.version, k.role, k.group, k.votes, k.lang, seq)
 	v, err, _ := pc.fill.Do(key, func() (any, error) {
-		if p := pc.lookup(k, seq); p != nil {
+		if p := pc.lookup(k, seq, false); p != nil { // built while this one waited
 			return p, nil
 		}
 		p, err := build()
@@ -116,15 +108,37 @@ func (pc *pageCache) get(k pageKind, seq int64, build func() (*sharedPage, error
 	return v.(*sharedPage), nil
 }
 
-func (pc *pageCache) lookup(k pageKind, seq int64) *sharedPage {
+// lookup finds a copy of kind no older than seq; count says whether the
+// request is counted as a hit or a miss for /metrics.
+func (pc *pageCache) lookup(k pageKind, seq int64, count bool) *sharedPage {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	it := pc.items[k]
 	if it == nil || it.page.seq < seq {
+		if count {
+			pc.misses++
+		}
 		return nil
+	}
+	if count {
+		pc.hits++
 	}
 	pc.order.MoveToFront(it.elem)
 	return it.page
+}
+
+// dropOldest removes the least recently used copy unless it is of kind
+// keep, and reports whether it removed one. The caller holds pc.mu.
+func (pc *pageCache) dropOldest(keep pageKind) bool {
+	last := pc.order.Back()
+	if last == nil || last.Value.(pageKind) == keep {
+		return false
+	}
+	old := last.Value.(pageKind)
+	pc.used -= pc.items[old].page.size
+	delete(pc.items, old)
+	pc.order.Remove(last)
+	return true
 }
 
 func (pc *pageCache) store(k pageKind, p *sharedPage) {
@@ -145,11 +159,9 @@ func (pc *pageCache) store(k pageKind, p *sharedPage) {
 	}
 	pc.used += p.size
 	for pc.used > pc.budget {
-		last := pc.order.Back()
-		old := last.Value.(pageKind)
-		pc.used -= pc.items[old].page.size
-		delete(pc.items, old)
-		pc.order.Remove(last)
+		if !pc.dropOldest(k) {
+			break
+		}
 	}
 }
 
@@ -171,14 +183,9 @@ func (pc *pageCache) keepVariant(p *sharedPage, key string, b []byte) {
 		return
 	}
 	for pc.used+len(b) > pc.budget {
-		last := pc.order.Back()
-		old := last.Value.(pageKind)
-		if old == p.kind {
+		if !pc.dropOldest(p.kind) {
 			return
 		}
-		pc.used -= pc.items[old].page.size
-		delete(pc.items, old)
-		pc.order.Remove(last)
 	}
 	if p.variants == nil {
 		p.variants = map[string][]byte{}
