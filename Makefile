@@ -9,7 +9,8 @@ ADDR    ?= :8080
 # Fuzz targets (package:target), each with a seed corpus under testdata/.
 FUZZ_TARGETS := ./models/reportfile:FuzzReader ./models/textdiff:FuzzWords \
 	./models/compensation:FuzzValidate ./models/auditlog:FuzzVerify \
-	./models/auditlog:FuzzParseLine ./models/auditlog:FuzzCompactJSON
+	./models/auditlog:FuzzParseLine ./models/auditlog:FuzzCompactJSON \
+	./models/auditlog:FuzzReadEventFast
 # A count, not a duration: Go 1.26's fuzz coordinator can report a spurious
 # "context deadline exceeded" failure when a duration runs out while a
 # worker is mid-input (golang/go#75804, fixed in Go 1.27). A count has no

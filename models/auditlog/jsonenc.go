@@ -102,26 +102,59 @@ func appendDigits(dst []byte, v, width int) []byte {
 // hand-edited but equivalent time still verifies. exact reports that s is
 // already what appendTime would write for the result.
 func parseTime(s []byte) (t time.Time, exact bool, err error) {
-	if len(s) == len(TimeLayout) && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
-		s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z' {
-		year, ok1 := atoiFixed(s[0:4])
-		month, ok2 := atoiFixed(s[5:7])
-		day, ok3 := atoiFixed(s[8:10])
-		hour, ok4 := atoiFixed(s[11:13])
-		minute, ok5 := atoiFixed(s[14:16])
-		sec, ok6 := atoiFixed(s[17:19])
-		micro, ok7 := atoiFixed(s[20:26])
-		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 &&
-			month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year) &&
-			hour < 24 && minute < 60 && sec < 60 {
-			return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), true, nil
-		}
+	if t, ok := parseTimeExact(s); ok {
+		return t, true, nil
 	}
 	t, err = time.Parse(time.RFC3339Nano, string(s))
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	return t.UTC(), false, nil
+}
+
+// parseTimeExact reads s if it is exactly what appendTime writes.
+func parseTimeExact(s []byte) (time.Time, bool) {
+	if len(s) != len(TimeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	year, ok1 := atoiFixed(s[0:4])
+	month, ok2 := atoiFixed(s[5:7])
+	day, ok3 := atoiFixed(s[8:10])
+	hour, ok4 := atoiFixed(s[11:13])
+	minute, ok5 := atoiFixed(s[14:16])
+	sec, ok6 := atoiFixed(s[17:19])
+	micro, ok7 := atoiFixed(s[20:26])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour >= 24 || minute >= 60 || sec >= 60 {
+		return time.Time{}, false
+	}
+	// time.Date would normalise and look up the zone; the fields are valid
+	// and in UTC, so the instant is plain arithmetic.
+	secs := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(secs, int64(micro)*1000).UTC(), true
+}
+
+// daysSinceEpoch is the number of days from 1970-01-01 to the given date of
+// the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+func daysSinceEpoch(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := int64(month) + 9 // months counted from March
+	if month > 2 {
+		mp = int64(month) - 3
+	}
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 func atoiFixed(b []byte) (int, bool) {

@@ -52,6 +52,10 @@ type eventFields struct {
 // million copies of "secretariat". Bounded, so hostile input cannot grow it.
 type interner struct {
 	m map[string]string
+	// last holds the string each slot (see readEventFast) gave last time:
+	// consecutive events mostly repeat it, and comparing is cheaper than a
+	// map look-up.
+	last [slots]string
 }
 
 const maxInterned = 4096
@@ -67,6 +71,16 @@ func (in *interner) str(b []byte) string {
 	if len(in.m) < maxInterned {
 		in.m[s] = s
 	}
+	return s
+}
+
+// slot is str for a member that has a slot of its own.
+func (in *interner) slot(k int, b []byte) string {
+	if string(b) == in.last[k] {
+		return in.last[k]
+	}
+	s := in.str(b)
+	in.last[k] = s
 	return s
 }
 

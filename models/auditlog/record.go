@@ -112,6 +112,26 @@ func (r Record) Validate() error {
 // validateScalars checks everything but the JSON syntax of Data, which the
 // export reader has already checked while parsing the line.
 func (r Record) validateScalars() error {
+	if err := r.validateValues(); err != nil {
+		return err
+	}
+	for _, f := range [...]struct{ name, v string }{
+		{"actor_role", r.ActorRole}, {"action", r.Action}, {"object_type", r.ObjectType},
+		{"request_id", r.RequestID}, {"ip", r.IP},
+	} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%s: not valid UTF-8", f.name)
+		}
+	}
+	if !utf8.Valid(r.Data) {
+		return errors.New("data: not valid UTF-8")
+	}
+	return nil
+}
+
+// validateValues checks the rules that are not about encoding; the fast
+// export reader (readEventFast) has already made sure of the encoding.
+func (r Record) validateValues() error {
 	if r.Seq < 1 {
 		return fmt.Errorf("seq %d: must be at least 1", r.Seq)
 	}
@@ -129,17 +149,6 @@ func (r Record) validateScalars() error {
 	}
 	if r.Action == "" {
 		return errors.New("action: must not be empty")
-	}
-	for _, f := range [...]struct{ name, v string }{
-		{"actor_role", r.ActorRole}, {"action", r.Action}, {"object_type", r.ObjectType},
-		{"request_id", r.RequestID}, {"ip", r.IP},
-	} {
-		if !utf8.ValidString(f.v) {
-			return fmt.Errorf("%s: not valid UTF-8", f.name)
-		}
-	}
-	if !utf8.Valid(r.Data) {
-		return errors.New("data: not valid UTF-8")
 	}
 	return nil
 }

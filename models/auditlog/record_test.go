@@ -116,6 +116,26 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
+// TestParseTimeExactCalendar: the calendar arithmetic agrees with time.Date
+// on every day of one whole 400-year cycle of leap rules, and on days spread
+// over all the years a record may carry (0 to 9999); each result formats
+// back to its input.
+func TestParseTimeExactCalendar(t *testing.T) {
+	check := func(day time.Time) {
+		text := appendTime(nil, day)
+		got, ok := parseTimeExact(text)
+		if !ok || !got.Equal(day) || got.Location() != time.UTC || string(appendTime(nil, got)) != string(text) {
+			t.Fatalf("parseTimeExact(%s) = %v, %v", text, got, ok)
+		}
+	}
+	for day := time.Date(1999, 12, 31, 23, 59, 58, 999999000, time.UTC); day.Year() < 2401; day = day.AddDate(0, 0, 1) {
+		check(day)
+	}
+	for day := time.Date(0, 1, 1, 0, 0, 0, 1000, time.UTC); day.Year() <= 9999; day = day.Add(37*24*time.Hour + 1234567*time.Microsecond) {
+		check(day)
+	}
+}
+
 // TestCanonicalDistinguishes: every hashed field changes the bytes, layout of
 // data does not, and a content change inside data does.
 func TestCanonicalDistinguishes(t *testing.T) {

@@ -1,5 +1,7 @@
 package auditlog
 
+import "math/bits"
+
 // Strings dominate what verification reads and writes, so the scans for the
 // few bytes JSON cares about look at eight bytes at a time. A word that may
 // contain one falls back to the byte loop, so false alarms cost only speed.
@@ -14,11 +16,13 @@ func load64[T string | []byte](s T, i int) uint64 {
 		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
-// hasSpecial reports whether a word may hold '"', '\\' or a byte < 0x20.
-func hasSpecial(x uint64) bool {
+// specialMask has the high bit of each byte of x that may be '"', '\\' or
+// below 0x20 set. Borrows only travel upwards, so the lowest set bit is
+// always a real one; higher ones may be false alarms.
+func specialMask(x uint64) uint64 {
 	q := x ^ (lsb * '"')
 	b := x ^ (lsb * '\\')
-	return ((x-lsb*0x20)&^x|(q-lsb)&^q|(b-lsb)&^b)&msb != 0
+	return ((x-lsb*0x20)&^x | (q-lsb)&^q | (b-lsb)&^b) & msb
 }
 
 // scanPlain returns the index of the first '"', '\\' or control byte in s
@@ -28,8 +32,12 @@ func scanPlain[T string | []byte](s T) (n int, nonASCII bool) {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		x := load64(s, i)
-		if hasSpecial(x) {
-			break
+		if m := specialMask(x); m != 0 {
+			// The first special byte is exact; keep only the bytes
+			// before it for the ASCII test.
+			k := bits.TrailingZeros64(m) >> 3
+			high |= x & (1<<(8*k) - 1)
+			return i + k, high&msb != 0
 		}
 		high |= x
 	}

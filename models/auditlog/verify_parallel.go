@@ -1,12 +1,16 @@
 package auditlog
 
 import (
-	"bufio"
+	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Verifying is two kinds of work. Reading each line, decoding it, building
@@ -39,9 +43,11 @@ type parsedLine struct {
 
 // parseStage is one parser's scratch space; each worker has its own.
 type parseStage struct {
-	f   eventFields
-	in  interner
-	buf []byte
+	f      eventFields
+	runs   canonicalRuns
+	in     interner
+	hashes hashMemo
+	buf    []byte
 }
 
 // line parses b (line number lineNo) into p. With detach, p must outlive
@@ -58,33 +64,38 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 		return
 	}
 	f := &ps.f
-	if err := parseLine(b, f, &ps.in); err != nil {
-		p.err = err
-		return
+	// Detached lines need nothing of the members that are only hashed.
+	fast := readEventFast(b, f, &ps.runs, &ps.in, !detach)
+	if !fast {
+		if err := parseLine(b, f, &ps.in); err != nil {
+			p.err = err
+			return
+		}
 	}
 	p.kind = f.kind
 	if f.kind != kindEvent {
 		p.raw = b
 		return
 	}
-	ev := storedEvent{rec: f.rec, line: lineNo}
-	ev.prev, ev.prevErr = parseHashHexBytes(f.prevHash)
-	ev.hash, ev.hashErr = parseHashHexBytes(f.hash)
-	ev.invalid = f.rec.validateScalars()
-	if ev.invalid == nil && (len(f.rec.Data) == 0 || f.rec.Data[0] != '{') {
-		// The line reader already checked that data is JSON and compacted
-		// it; only its type remains.
-		ev.invalid = errors.New("data: must be a JSON object")
+	ev := &p.ev
+	ev.rec, ev.line = f.rec, lineNo
+	if fast {
+		// The fast reader has checked the encoding and that data is an
+		// object, and found the canonical bytes as runs of the line.
+		ev.invalid = f.rec.validateValues()
+		ps.buf = ps.runs.appendLeafInput(ps.buf[:0], b)
+	} else {
+		ev.invalid = f.rec.validateScalars()
+		if ev.invalid == nil && (len(f.rec.Data) == 0 || f.rec.Data[0] != '{') {
+			// The line reader already checked that data is JSON and
+			// compacted it; only its type remains.
+			ev.invalid = errors.New("data: must be a JSON object")
+		}
+		ps.buf = append(ps.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
+		ps.buf = f.rec.appendCanonical(ps.buf, f.hints)
 	}
-	ps.buf = append(ps.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
-	ps.buf = f.rec.appendCanonical(ps.buf, f.hints)
 	ev.leaf, ev.leafSet = sha256.Sum256(ps.buf), true
-	if ev.prevErr == nil && ev.hashErr == nil {
-		// The link needs only this line's own hashes, so it is checked here
-		// on every CPU; the ordered stage then compares prev_hash with the
-		// previous line's hash, which is cheap.
-		ev.linkChecked, ev.linkOK = true, ChainHash(ev.prev, ev.leaf) == ev.hash
-	}
+	ps.hashes.link(ev, f.prevHash, f.hash)
 	if detach {
 		if ev.rec.Action == ActionKeyInit || ev.rec.Action == ActionKeyChanged {
 			ev.rec.Data = append([]byte(nil), ev.rec.Data...)
@@ -92,40 +103,190 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 			ev.rec.Data = nil
 		}
 	}
-	p.ev = ev
 }
 
-// lineBatch is a run of consecutive lines, parsed together by one worker.
+// hashMemo spares most lines decoding hex, which would otherwise be a
+// fifth of reading one: a line's prev_hash repeats the hash of the line
+// before, and a hash the link check has just computed can be compared in
+// hex. It remembers the last hash text read and its value.
+type hashMemo struct {
+	text [2 * tlog.HashSize]byte
+	hash tlog.Hash
+	set  bool
+}
+
+// link reads the stored prev_hash and hash (hex) into ev and, when both
+// are hashes, checks on the parsing worker that they link ev's leaf; the
+// ordered stage then only compares prev_hash with the previous line's hash.
+func (m *hashMemo) link(ev *storedEvent, prevText, hashText []byte) {
+	if m.set && string(prevText) == string(m.text[:]) {
+		ev.prev = m.hash
+	} else {
+		ev.prev, ev.prevErr = parseHashHexBytes(prevText)
+	}
+	var want tlog.Hash
+	if ev.prevErr == nil {
+		want = ChainHash(ev.prev, ev.leaf)
+		var wantText [2 * tlog.HashSize]byte
+		hex.Encode(wantText[:], want[:])
+		if string(hashText) == string(wantText[:]) {
+			ev.hash, ev.linkChecked, ev.linkOK = want, true, true
+			m.text, m.hash, m.set = wantText, want, true
+			return
+		}
+	}
+	ev.hash, ev.hashErr = parseHashHexBytes(hashText)
+	if ev.hashErr != nil {
+		return
+	}
+	copy(m.text[:], hashText)
+	m.hash, m.set = ev.hash, true
+	if ev.prevErr == nil {
+		ev.linkChecked, ev.linkOK = true, ev.hash == want
+	}
+}
+
+// lineBatch is a run of consecutive whole lines, read as one block and
+// parsed together by one worker.
 type lineBatch struct {
-	buf    []byte
-	ends   []int  // end offset of each line in buf
-	long   []bool // the line was longer than maxLineBytes (not stored)
-	first  int64  // line number of the first line
-	parsed []parsedLine
-	done   chan struct{}
+	buf     []byte // whole lines, each ending in '\n' except at the end of input
+	first   int64  // line number of the first line
+	tooLong bool   // the batch is one line longer than maxLineBytes, not kept
+	parsed  []parsedLine
+	done    chan struct{}
 }
 
+// Batches start small, so that verifying a short export allocates little,
+// and double up to batchBytes, where per-batch costs no longer show.
 const (
-	batchLines = 2048
-	batchBytes = 1 << 20
+	firstBatchBytes = 64 << 10
+	batchBytes      = 1 << 20
 )
-
-func (b *lineBatch) reset(first int64) {
-	b.buf, b.ends, b.long, b.first = b.buf[:0], b.ends[:0], b.long[:0], first
-	b.done = make(chan struct{})
-}
-
-func (b *lineBatch) full() bool { return len(b.ends) >= batchLines || len(b.buf) >= batchBytes }
 
 func (b *lineBatch) parse(ps *parseStage) {
 	b.parsed = b.parsed[:0]
-	start := 0
-	for i, end := range b.ends {
+	if b.tooLong {
+		b.parsed = append(b.parsed, parsedLine{lineNo: b.first, tooLong: true})
+		close(b.done)
+		return
+	}
+	rest := b.buf
+	for n := b.first; len(rest) > 0; n++ {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		// The reader never grows a batch past maxLineBytes+1, but a line
+		// of exactly that length with its newline can still be here.
+		tooLong := len(line) > maxLineBytes
 		b.parsed = append(b.parsed, parsedLine{})
-		ps.line(&b.parsed[i], b.buf[start:end], b.first+int64(i), b.long[i], true)
-		start = end
+		ps.line(&b.parsed[len(b.parsed)-1], trimEOL(line), n, tooLong, true)
 	}
 	close(b.done)
+}
+
+// batchReader cuts its input into batches of whole lines. It reads straight
+// into the batch's buffer; the part line at the end of a block moves to the
+// front of the next.
+type batchReader struct {
+	r     io.Reader
+	free  chan *lineBatch
+	send  func(*lineBatch)
+	size  int   // capacity the next batch is read with
+	lines int64 // lines sent so far
+	err   error // the read error that ended input, if not io.EOF
+}
+
+// next takes a free batch for the lines after those sent, starting with carry.
+func (br *batchReader) next(carry []byte) *lineBatch {
+	b := <-br.free
+	b.first, b.tooLong, b.done = br.lines+1, false, make(chan struct{})
+	if cap(b.buf) < br.size {
+		b.buf = make([]byte, 0, br.size)
+	}
+	b.buf = append(b.buf[:0], carry...)
+	br.size = min(2*br.size, batchBytes)
+	return b
+}
+
+// ship sends b holding its whole lines and returns a batch with the rest.
+func (br *batchReader) ship(b *lineBatch) *lineBatch {
+	cut := bytes.LastIndexByte(b.buf, '\n') + 1
+	whole, carry := b.buf[:cut], b.buf[cut:]
+	br.lines += int64(bytes.Count(whole, []byte{'\n'}))
+	next := br.next(carry)
+	b.buf = whole
+	br.send(b)
+	return next
+}
+
+func (br *batchReader) run() {
+	b := br.next(nil)
+	for {
+		if len(b.buf) == cap(b.buf) {
+			switch {
+			case bytes.IndexByte(b.buf, '\n') >= 0:
+				b = br.ship(b)
+			case len(b.buf) > maxLineBytes:
+				b = br.skipLongLine(b)
+			default:
+				// One line fills the batch: give it room, up to the point
+				// where it is too long whatever follows.
+				b.buf = slices.Grow(b.buf, min(len(b.buf), maxLineBytes+1-len(b.buf)))
+			}
+			if b == nil {
+				return
+			}
+			continue
+		}
+		n, err := br.r.Read(b.buf[len(b.buf):cap(b.buf)])
+		b.buf = b.buf[:len(b.buf)+n]
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, io.EOF) {
+			// Like the sequential reader, keep the whole lines read and drop
+			// the part line the error cut short.
+			br.err = err
+			b.buf = b.buf[:bytes.LastIndexByte(b.buf, '\n')+1]
+		}
+		if len(b.buf) > 0 {
+			br.lines += int64(bytes.Count(b.buf, []byte{'\n'}))
+			if b.buf[len(b.buf)-1] != '\n' {
+				br.lines++
+			}
+			br.send(b)
+		}
+		return
+	}
+}
+
+// skipLongLine turns b, which holds only the start of a line longer than
+// maxLineBytes, into that line's too-long marker, reads past the line's end
+// and returns the batch for what follows (nil at the end of input).
+func (br *batchReader) skipLongLine(b *lineBatch) *lineBatch {
+	b.tooLong = true
+	for {
+		n, err := br.r.Read(b.buf[:cap(b.buf)])
+		chunk := b.buf[:n]
+		if i := bytes.IndexByte(chunk, '\n'); i >= 0 {
+			br.lines++
+			next := br.next(chunk[i+1:])
+			br.send(b)
+			return next
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				br.err = err
+				return nil
+			}
+			br.lines++
+			br.send(b)
+			return nil
+		}
+	}
 }
 
 // verifyParallel is Verify with parsing spread over workers. Memory stays
@@ -145,44 +306,16 @@ func verifyParallel(r io.Reader, opts VerifyOptions, workers int) (Report, error
 			}
 		}()
 	}
-	// The reader runs ahead of the checks; readErr is read only after
+	// The reader runs ahead of the checks; its fields are read only after
 	// ordered is closed, which happens after the reader's last write.
-	var readErr error
-	var readLines int64
+	br := &batchReader{r: r, free: free, size: firstBatchBytes, send: func(b *lineBatch) {
+		work <- b
+		ordered <- b
+	}}
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		br := bufio.NewReaderSize(r, 256<<10)
-		var long []byte
-		b := <-free
-		b.reset(1)
-		send := func() {
-			work <- b
-			ordered <- b
-		}
-		for {
-			line, tooLong, err := readLine(br, &long)
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-				}
-				break
-			}
-			readLines++
-			if !tooLong {
-				b.buf = append(b.buf, line...)
-			}
-			b.ends = append(b.ends, len(b.buf))
-			b.long = append(b.long, tooLong)
-			if b.full() {
-				send()
-				b = <-free
-				b.reset(readLines + 1)
-			}
-		}
-		if len(b.ends) > 0 {
-			send()
-		}
+		br.run()
 	}()
 	x := exportVerifier{opts: opts}
 	for b := range ordered {
@@ -193,8 +326,8 @@ func verifyParallel(r io.Reader, opts VerifyOptions, workers int) (Report, error
 		free <- b
 	}
 	x.finish()
-	if readErr != nil {
-		return x.v.Report(), fmt.Errorf("reading export after line %d: %w", readLines, readErr)
+	if br.err != nil {
+		return x.v.Report(), fmt.Errorf("reading export after line %d: %w", br.lines, br.err)
 	}
 	return x.v.Report(), nil
 }
