@@ -183,8 +183,8 @@ func fastStringAfter(ok bool, b []byte, i int) ([]byte, int, bool) {
 }
 
 // fastHashAfter is fastStringAfter for a hash: 64 characters, the way every
-// hash is written. Whether they are hex is for the caller to find out (see
-// hashMemo), as it would be after parseLine.
+// hash is written. Whether they are hex is for the caller to find out, as
+// it would be after parseLine.
 func fastHashAfter(ok bool, b []byte, i int) ([]byte, int, bool) {
 	s, next, ok := fastStringAfter(ok, b, i)
 	return s, next, ok && len(s) == 2*tlog.HashSize

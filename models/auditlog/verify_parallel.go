@@ -3,14 +3,11 @@ package auditlog
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"slices"
-
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Verifying is two kinds of work. Reading each line, decoding it, building
@@ -43,11 +40,10 @@ type parsedLine struct {
 
 // parseStage is one parser's scratch space; each worker has its own.
 type parseStage struct {
-	f      eventFields
-	runs   canonicalRuns
-	in     interner
-	hashes hashMemo
-	buf    []byte
+	f    eventFields
+	runs canonicalRuns
+	in   interner
+	buf  []byte
 }
 
 // line parses b (line number lineNo) into p. With detach, p must outlive
@@ -95,54 +91,20 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 		ps.buf = f.rec.appendCanonical(ps.buf, f.hints)
 	}
 	ev.leaf, ev.leafSet = sha256.Sum256(ps.buf), true
-	ps.hashes.link(ev, f.prevHash, f.hash)
+	ev.prev, ev.prevErr = parseHashHexBytes(f.prevHash)
+	ev.hash, ev.hashErr = parseHashHexBytes(f.hash)
+	if ev.prevErr == nil && ev.hashErr == nil {
+		// The link needs only this line's own hashes, so it is checked here
+		// on every CPU; the ordered stage then compares prev_hash with the
+		// previous line's hash, which is cheap.
+		ev.linkChecked, ev.linkOK = true, ChainHash(ev.prev, ev.leaf) == ev.hash
+	}
 	if detach {
 		if ev.rec.Action == ActionKeyInit || ev.rec.Action == ActionKeyChanged {
 			ev.rec.Data = append([]byte(nil), ev.rec.Data...)
 		} else {
 			ev.rec.Data = nil
 		}
-	}
-}
-
-// hashMemo spares most lines decoding hex, which would otherwise be a
-// fifth of reading one: a line's prev_hash repeats the hash of the line
-// before, and a hash the link check has just computed can be compared in
-// hex. It remembers the last hash text read and its value.
-type hashMemo struct {
-	text [2 * tlog.HashSize]byte
-	hash tlog.Hash
-	set  bool
-}
-
-// link reads the stored prev_hash and hash (hex) into ev and, when both
-// are hashes, checks on the parsing worker that they link ev's leaf; the
-// ordered stage then only compares prev_hash with the previous line's hash.
-func (m *hashMemo) link(ev *storedEvent, prevText, hashText []byte) {
-	if m.set && string(prevText) == string(m.text[:]) {
-		ev.prev = m.hash
-	} else {
-		ev.prev, ev.prevErr = parseHashHexBytes(prevText)
-	}
-	var want tlog.Hash
-	if ev.prevErr == nil {
-		want = ChainHash(ev.prev, ev.leaf)
-		var wantText [2 * tlog.HashSize]byte
-		hex.Encode(wantText[:], want[:])
-		if string(hashText) == string(wantText[:]) {
-			ev.hash, ev.linkChecked, ev.linkOK = want, true, true
-			m.text, m.hash, m.set = wantText, want, true
-			return
-		}
-	}
-	ev.hash, ev.hashErr = parseHashHexBytes(hashText)
-	if ev.hashErr != nil {
-		return
-	}
-	copy(m.text[:], hashText)
-	m.hash, m.set = ev.hash, true
-	if ev.prevErr == nil {
-		ev.linkChecked, ev.linkOK = true, ev.hash == want
 	}
 }
 

@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // The parallel reader must report exactly what the sequential one does, on
@@ -82,46 +80,5 @@ func TestVerifyParallelReadError(t *testing.T) {
 	}
 	if !reflect.DeepEqual(seq, par) {
 		t.Fatalf("reports differ:\n%+v\n%+v", seq, par)
-	}
-}
-
-// hashMemo must read every line as decoding both hashes afresh would,
-// whatever came before: intact chains, upper-case hex, damaged hashes and
-// lines that follow a broken link.
-func TestHashMemoMatchesDecoding(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	leaves := make([]tlog.Hash, 4)
-	for i := range leaves {
-		leaves[i][0] = byte(i + 1)
-	}
-	var texts []string
-	prev := tlog.Hash{}
-	for _, leaf := range leaves {
-		next := ChainHash(prev, leaf)
-		texts = append(texts, HashHex(prev), strings.ToUpper(HashHex(prev)))
-		prev = next
-	}
-	texts = append(texts, HashHex(prev), "not hex", strings.Repeat("g", 64), "")
-	var memo hashMemo
-	for range 5000 {
-		prevText, hashText := texts[rng.IntN(len(texts))], texts[rng.IntN(len(texts))]
-		if rng.IntN(2) == 0 {
-			// Mostly what a chain looks like: this prev is the last hash.
-			prevText = string(memo.text[:])
-		}
-		leaf := leaves[rng.IntN(len(leaves))]
-		got := storedEvent{leaf: leaf}
-		memo.link(&got, []byte(prevText), []byte(hashText))
-
-		want := storedEvent{leaf: leaf}
-		want.prev, want.prevErr = ParseHashHex(prevText)
-		want.hash, want.hashErr = ParseHashHex(hashText)
-		if want.prevErr == nil && want.hashErr == nil {
-			want.linkChecked, want.linkOK = true, ChainHash(want.prev, leaf) == want.hash
-		}
-		if got.prev != want.prev || got.hash != want.hash || (got.prevErr == nil) != (want.prevErr == nil) ||
-			(got.hashErr == nil) != (want.hashErr == nil) || got.linkChecked != want.linkChecked || got.linkOK != want.linkOK {
-			t.Fatalf("prev %q hash %q: memo read %+v, decoding %+v", prevText, hashText, got, want)
-		}
 	}
 }
