@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"encoding/hex"
 	"strconv"
 	"unicode/utf8"
 
@@ -24,14 +25,16 @@ import (
 // canonical encoding's opening up to the "seq" member (see appendCanonical).
 var leafOpen = string(strconv.AppendInt([]byte("\x00{\"v\":"), CanonicalVersion, 10))
 
-// canonicalRuns are the two runs of a line that, between leafOpen and a
-// closing brace, are the event's canonical bytes.
-type canonicalRuns struct {
+// fastEvent is what readEventFast finds beyond eventFields: the two runs of
+// the line that, between leafOpen and a closing brace, are the event's
+// canonical bytes, and the stored hashes, decoded.
+type fastEvent struct {
 	start1, end1, start2, end2 int
+	prev, hash                 tlog.Hash
 }
 
 // appendLeafInput appends what LeafHash hashes for the line b.
-func (r canonicalRuns) appendLeafInput(dst, b []byte) []byte {
+func (r *fastEvent) appendLeafInput(dst, b []byte) []byte {
 	dst = append(dst, leafOpen...)
 	dst = append(dst, b[r.start1:r.end1]...)
 	dst = append(dst, b[r.start2:r.end2]...)
@@ -52,7 +55,7 @@ const (
 // holds nothing useful and the caller must use parseLine. With all false,
 // only what verification needs once the leaf is hashed is decoded (seq,
 // time, action, data); the other members are checked but not copied out.
-func readEventFast(b []byte, ev *eventFields, r *canonicalRuns, in *interner, all bool) bool {
+func readEventFast(b []byte, ev *eventFields, r *fastEvent, in *interner, all bool) bool {
 	*ev = eventFields{dataBuf: ev.dataBuf[:0]}
 	i, ok := expect(b, 0, `{"kind":"event"`)
 	r.start1 = i
@@ -114,9 +117,9 @@ func readEventFast(b []byte, ev *eventFields, r *canonicalRuns, in *interner, al
 	}
 	r.end2 = i
 	i, ok = expect(b, i, `,"prev_hash":`)
-	ev.prevHash, i, ok = fastHashAfter(ok, b, i)
+	ev.prevHash, i, ok = fastHashAfter(ok, b, i, &r.prev)
 	i, ok = expectAfter(ok, b, i, `,"hash":`)
-	if ev.hash, i, ok = fastHashAfter(ok, b, i); !ok || i != len(b)-1 || b[i] != '}' {
+	if ev.hash, i, ok = fastHashAfter(ok, b, i, &r.hash); !ok || i != len(b)-1 || b[i] != '}' {
 		return false
 	}
 	ev.kind = kindEvent
@@ -182,12 +185,21 @@ func fastStringAfter(ok bool, b []byte, i int) ([]byte, int, bool) {
 	return s, end + 1, true
 }
 
-// fastHashAfter is fastStringAfter for a hash: 64 characters, the way every
-// hash is written. Whether they are hex is for the caller to find out, as
-// it would be after parseLine.
-func fastHashAfter(ok bool, b []byte, i int) ([]byte, int, bool) {
-	s, next, ok := fastStringAfter(ok, b, i)
-	return s, next, ok && len(s) == 2*tlog.HashSize
+// fastHashAfter reads, when ok, a string of 64 hex digits, the way every
+// hash is written, into h. Anything else, even just a wrong hash, is left
+// to parseLine, which reports it.
+func fastHashAfter(ok bool, b []byte, i int, h *tlog.Hash) ([]byte, int, bool) {
+	const n = 2 * tlog.HashSize
+	if !ok || len(b)-i < n+2 || b[i] != '"' || b[i+n+1] != '"' {
+		return nil, i, false
+	}
+	// Hex digits are neither quotes nor escapes, so decoding also checks
+	// that the string is exactly these 64 characters.
+	s := b[i+1 : i+n+1]
+	if _, err := hex.Decode(h[:], s); err != nil {
+		return nil, i, false
+	}
+	return s, i + n + 2, true
 }
 
 // scanCompactPlain checks that b[i:] starts with a JSON value in compact

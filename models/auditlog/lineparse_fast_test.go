@@ -28,9 +28,9 @@ func exportEventLines(t testing.TB, n int) [][]byte {
 func checkFastAgrees(t *testing.T, line []byte) bool {
 	t.Helper()
 	var fast, slow eventFields
-	var runs canonicalRuns
+	var fe fastEvent
 	var in interner
-	if !readEventFast(line, &fast, &runs, &in, true) {
+	if !readEventFast(line, &fast, &fe, &in, true) {
 		return false
 	}
 	if err := parseLine(line, &slow, &in); err != nil {
@@ -45,8 +45,13 @@ func checkFastAgrees(t *testing.T, line []byte) bool {
 		t.Fatalf("%q: records differ:\n%+v\n%+v", line, fast.rec, slow.rec)
 	}
 	want := append([]byte{0x00}, slow.rec.Canonical()...)
-	if got := runs.appendLeafInput(nil, line); !bytes.Equal(got, want) {
+	if got := fe.appendLeafInput(nil, line); !bytes.Equal(got, want) {
 		t.Fatalf("%q: leaf input\n%q, want\n%q", line, got, want)
+	}
+	prev, err1 := parseHashHexBytes(slow.prevHash)
+	hash, err2 := parseHashHexBytes(slow.hash)
+	if err1 != nil || err2 != nil || prev != fe.prev || hash != fe.hash {
+		t.Fatalf("%q: hashes %x %x, parseLine's %x %x (%v, %v)", line, fe.prev, fe.hash, prev, hash, err1, err2)
 	}
 	// The fast reader checked the encoding, so the cheaper validation must
 	// reach the same verdict as the full one.
@@ -55,7 +60,7 @@ func checkFastAgrees(t *testing.T, line []byte) bool {
 	}
 	// Without all, the members verification still needs are the same.
 	var part eventFields
-	if !readEventFast(line, &part, &runs, &in, false) || part.rec.Seq != slow.rec.Seq ||
+	if !readEventFast(line, &part, &fe, &in, false) || part.rec.Seq != slow.rec.Seq ||
 		!part.rec.At.Equal(slow.rec.At) || part.rec.Action != slow.rec.Action || !bytes.Equal(part.rec.Data, slow.rec.Data) {
 		t.Fatalf("%q: reading only what verification needs gave %+v", line, part.rec)
 	}
@@ -88,14 +93,15 @@ func TestReadEventFastLeavesOtherSpellings(t *testing.T) {
 		"extra member":       strings.Replace(line, `"ip":`, `"note":1,"ip":`, 1),
 		"short hash":         strings.Replace(line, hash, hash[2:], 1),
 		"escape in hash":     strings.Replace(line, hash, `\u0030`+hash[6:], 1),
+		"not hex":            strings.Replace(line, hash, "x"+hash[1:], 1),
 		"trailing space":     line + " ",
 		"invalid UTF-8":      strings.Replace(line, `"actor_role":"`, "\"actor_role\":\"\xff", 1),
 	}
 	for name, c := range cases {
 		var ev eventFields
-		var runs canonicalRuns
+		var fe fastEvent
 		var in interner
-		if readEventFast([]byte(c), &ev, &runs, &in, true) {
+		if readEventFast([]byte(c), &ev, &fe, &in, true) {
 			t.Errorf("%s: fast reader accepted %q", name, c)
 		}
 	}

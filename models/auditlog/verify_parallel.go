@@ -41,7 +41,7 @@ type parsedLine struct {
 // parseStage is one parser's scratch space; each worker has its own.
 type parseStage struct {
 	f    eventFields
-	runs canonicalRuns
+	fast fastEvent
 	in   interner
 	buf  []byte
 }
@@ -61,7 +61,7 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 	}
 	f := &ps.f
 	// Detached lines need nothing of the members that are only hashed.
-	fast := readEventFast(b, f, &ps.runs, &ps.in, !detach)
+	fast := readEventFast(b, f, &ps.fast, &ps.in, !detach)
 	if !fast {
 		if err := parseLine(b, f, &ps.in); err != nil {
 			p.err = err
@@ -76,10 +76,12 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 	ev := &p.ev
 	ev.rec, ev.line = f.rec, lineNo
 	if fast {
-		// The fast reader has checked the encoding and that data is an
-		// object, and found the canonical bytes as runs of the line.
+		// The fast reader has decoded the hashes, checked the encoding and
+		// that data is an object, and found the canonical bytes as runs of
+		// the line.
+		ev.prev, ev.hash = ps.fast.prev, ps.fast.hash
 		ev.invalid = f.rec.validateValues()
-		ps.buf = ps.runs.appendLeafInput(ps.buf[:0], b)
+		ps.buf = ps.fast.appendLeafInput(ps.buf[:0], b)
 	} else {
 		ev.invalid = f.rec.validateScalars()
 		if ev.invalid == nil && (len(f.rec.Data) == 0 || f.rec.Data[0] != '{') {
@@ -89,10 +91,10 @@ func (ps *parseStage) line(p *parsedLine, b []byte, lineNo int64, tooLong, detac
 		}
 		ps.buf = append(ps.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
 		ps.buf = f.rec.appendCanonical(ps.buf, f.hints)
+		ev.prev, ev.prevErr = parseHashHexBytes(f.prevHash)
+		ev.hash, ev.hashErr = parseHashHexBytes(f.hash)
 	}
 	ev.leaf, ev.leafSet = sha256.Sum256(ps.buf), true
-	ev.prev, ev.prevErr = parseHashHexBytes(f.prevHash)
-	ev.hash, ev.hashErr = parseHashHexBytes(f.hash)
 	if ev.prevErr == nil && ev.hashErr == nil {
 		// The link needs only this line's own hashes, so it is checked here
 		// on every CPU; the ordered stage then compares prev_hash with the
