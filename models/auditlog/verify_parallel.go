@@ -121,10 +121,13 @@ type lineBatch struct {
 }
 
 // Batches start small, so that verifying a short export allocates little,
-// and double up to batchBytes, where per-batch costs no longer show.
+// and double up to batchBytes: large enough that per-batch costs do not
+// show, small enough that a batch and its parsed lines stay in a core's
+// cache between the worker and the ordered stage (a quarter MiB measured
+// faster than a whole one).
 const (
 	firstBatchBytes = 64 << 10
-	batchBytes      = 1 << 20
+	batchBytes      = 256 << 10
 )
 
 func (b *lineBatch) parse(ps *parseStage) {
@@ -254,7 +257,7 @@ func (br *batchReader) skipLongLine(b *lineBatch) *lineBatch {
 }
 
 // verifyParallel is Verify with parsing spread over workers. Memory stays
-// bounded: at most a few batches (about a MiB each) are in flight.
+// bounded: at most a few batches (a quarter MiB each) are in flight.
 func verifyParallel(r io.Reader, opts VerifyOptions, workers int) (Report, error) {
 	work := make(chan *lineBatch, workers)
 	ordered := make(chan *lineBatch, 2*workers)
