@@ -31,6 +31,11 @@ var leafOpen = string(strconv.AppendInt([]byte("\x00{\"v\":"), CanonicalVersion,
 type fastEvent struct {
 	start1, end1, start2, end2 int
 	prev, hash                 tlog.Hash
+	// The last hash text decoded and its value: a line's prev_hash is the
+	// previous line's hash, which need not be decoded twice.
+	lastText [2 * tlog.HashSize]byte
+	last     tlog.Hash
+	lastSet  bool
 }
 
 // appendLeafInput appends what LeafHash hashes for the line b.
@@ -117,9 +122,9 @@ func readEventFast(b []byte, ev *eventFields, r *fastEvent, in *interner, all bo
 	}
 	r.end2 = i
 	i, ok = expect(b, i, `,"prev_hash":`)
-	ev.prevHash, i, ok = fastHashAfter(ok, b, i, &r.prev)
+	ev.prevHash, i, ok = r.readHash(ok, b, i, &r.prev)
 	i, ok = expectAfter(ok, b, i, `,"hash":`)
-	if ev.hash, i, ok = fastHashAfter(ok, b, i, &r.hash); !ok || i != len(b)-1 || b[i] != '}' {
+	if ev.hash, i, ok = r.readHash(ok, b, i, &r.hash); !ok || i != len(b)-1 || b[i] != '}' {
 		return false
 	}
 	ev.kind = kindEvent
@@ -185,20 +190,26 @@ func fastStringAfter(ok bool, b []byte, i int) ([]byte, int, bool) {
 	return s, end + 1, true
 }
 
-// fastHashAfter reads, when ok, a string of 64 hex digits, the way every
-// hash is written, into h. Anything else, even just a wrong hash, is left
-// to parseLine, which reports it.
-func fastHashAfter(ok bool, b []byte, i int, h *tlog.Hash) ([]byte, int, bool) {
+// readHash reads, when ok, a string of 64 hex digits, the way every hash
+// is written, into h. Anything else, even just a wrong hash, is left to
+// parseLine, which reports it.
+func (r *fastEvent) readHash(ok bool, b []byte, i int, h *tlog.Hash) ([]byte, int, bool) {
 	const n = 2 * tlog.HashSize
 	if !ok || len(b)-i < n+2 || b[i] != '"' || b[i+n+1] != '"' {
 		return nil, i, false
 	}
+	s := b[i+1 : i+n+1]
+	if r.lastSet && string(s) == string(r.lastText[:]) {
+		*h = r.last
+		return s, i + n + 2, true
+	}
 	// Hex digits are neither quotes nor escapes, so decoding also checks
 	// that the string is exactly these 64 characters.
-	s := b[i+1 : i+n+1]
 	if _, err := hex.Decode(h[:], s); err != nil {
 		return nil, i, false
 	}
+	copy(r.lastText[:], s)
+	r.last, r.lastSet = *h, true
 	return s, i + n + 2, true
 }
 

@@ -25,12 +25,12 @@ func exportEventLines(t testing.TB, n int) [][]byte {
 // checkFastAgrees fails unless readEventFast and parseLine, when both accept
 // line, read the same event and the fast reader's canonical runs are the
 // event's canonical bytes. It reports whether the fast reader accepted.
-func checkFastAgrees(t *testing.T, line []byte) bool {
+// fe carries what the reader remembers from the lines before.
+func checkFastAgrees(t *testing.T, line []byte, fe *fastEvent) bool {
 	t.Helper()
 	var fast, slow eventFields
-	var fe fastEvent
 	var in interner
-	if !readEventFast(line, &fast, &fe, &in, true) {
+	if !readEventFast(line, &fast, fe, &in, true) {
 		return false
 	}
 	if err := parseLine(line, &slow, &in); err != nil {
@@ -60,7 +60,7 @@ func checkFastAgrees(t *testing.T, line []byte) bool {
 	}
 	// Without all, the members verification still needs are the same.
 	var part eventFields
-	if !readEventFast(line, &part, &fe, &in, false) || part.rec.Seq != slow.rec.Seq ||
+	if !readEventFast(line, &part, fe, &in, false) || part.rec.Seq != slow.rec.Seq ||
 		!part.rec.At.Equal(slow.rec.At) || part.rec.Action != slow.rec.Action || !bytes.Equal(part.rec.Data, slow.rec.Data) {
 		t.Fatalf("%q: reading only what verification needs gave %+v", line, part.rec)
 	}
@@ -68,10 +68,19 @@ func checkFastAgrees(t *testing.T, line []byte) bool {
 }
 
 // Every line the exporter writes takes the fast path; that is the point.
+// Read in order, each prev_hash is the hash remembered from the line
+// before; read backwards, none is.
 func TestReadEventFastTakesExportLines(t *testing.T) {
-	for _, line := range exportEventLines(t, 300) {
-		if !checkFastAgrees(t, line) {
+	lines := exportEventLines(t, 300)
+	var fe fastEvent
+	for _, line := range lines {
+		if !checkFastAgrees(t, line, &fe) {
 			t.Fatalf("fast reader refused an exported line: %q", line)
+		}
+	}
+	for i := range lines {
+		if !checkFastAgrees(t, lines[len(lines)-1-i], &fe) {
+			t.Fatalf("fast reader refused an exported line: %q", lines[i])
 		}
 	}
 }
@@ -106,7 +115,7 @@ func TestReadEventFastLeavesOtherSpellings(t *testing.T) {
 		}
 	}
 	// Upper-case hex is still hex, and reads the same both ways.
-	if !checkFastAgrees(t, []byte(strings.Replace(line, hash, strings.ToUpper(hash), 1))) {
+	if !checkFastAgrees(t, []byte(strings.Replace(line, hash, strings.ToUpper(hash), 1)), &fastEvent{}) {
 		t.Error("fast reader refused upper-case hex")
 	}
 }
@@ -120,6 +129,10 @@ func FuzzReadEventFast(f *testing.F) {
 	f.Add([]byte(goodLine))
 	f.Add([]byte(`{"kind":"event","seq":1,"at":"2022-10-15T06:33:00.000001Z","actor_id":0,"actor_name":"","actor_role":"","action":"a","object_type":"","object_id":0,"data":{"a":["\u00e9",1e5,true,null,{}]},"request_id":"","ip":"","prev_hash":"` + strings.Repeat("0", 64) + `","hash":"` + strings.Repeat("A", 64) + `"}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
-		checkFastAgrees(t, line)
+		// Twice, so that the second read may take a hash remembered from
+		// the first.
+		fe := &fastEvent{}
+		checkFastAgrees(t, line, fe)
+		checkFastAgrees(t, line, fe)
 	})
 }
