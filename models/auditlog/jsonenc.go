@@ -125,7 +125,7 @@ func parseTimeExact(s []byte) (time.Time, bool) {
 	minute, ok5 := atoiFixed(s[14:16])
 	sec, ok6 := atoiFixed(s[17:19])
 	micro, ok7 := atoiFixed(s[20:26])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 ||
 		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
 		hour >= 24 || minute >= 60 || sec >= 60 {
 		return time.Time{}, false

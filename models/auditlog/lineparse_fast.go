@@ -233,7 +233,7 @@ func scanCompactPlain(b []byte, i, depth int) (int, bool) {
 			return i + 1, true
 		}
 		for {
-			ok := true
+			var ok bool
 			if c == '{' {
 				if _, i, ok = fastStringAfter(true, b, i); !ok || i >= len(b) || b[i] != ':' {
 					return i, false
