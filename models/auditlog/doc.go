@@ -184,12 +184,16 @@
 //
 // # Performance
 //
-// Export lines are read by a purpose-built strict JSON reader (lineparse.go)
-// that decodes like encoding/json but allocates little. Verifying costs
-// about 1.6 µs per event on an AMD EPYC with SHA extensions, a third of it
-// the three SHA-256 computations every event needs; those alone cost about
-// twice a single SHA-256 pass over the export (BenchmarkVerifyHashingOnly).
-// With more than one CPU, Verify parses and hashes leaves in batches on
-// every CPU and keeps only the chain, the tree and the checks in file order
-// (verify_parallel.go); BenchmarkVerifyMillion compares it with SHA-256.
+// Lines in the exporter's own layout are read by a fast reader that checks
+// the layout member by member and hashes the leaf from two runs of the line,
+// which already are the canonical bytes (lineparse_fast.go); any other
+// spelling goes through a strict JSON reader that decodes like encoding/json
+// but allocates little (lineparse.go). The three SHA-256 computations every
+// event needs (leaf, chain link, on average one tree node) then cost about
+// as much again as all the rest, and alone about twice a single SHA-256
+// pass over the export (BenchmarkVerifyHashingOnly). With more than one CPU,
+// Verify reads the export in blocks and parses, checks and hashes its lines
+// on every CPU, keeping only the prev_hash comparison, the tree and the
+// checkpoint checks in file order (verify_parallel.go);
+// BenchmarkVerifyMillion compares it with SHA-256 of the same file.
 package auditlog
