@@ -118,15 +118,19 @@ func parseTimeExact(s []byte) (time.Time, bool) {
 		s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
 		return time.Time{}, false
 	}
-	year, ok1 := atoiFixed(s[0:4])
-	month, ok2 := atoiFixed(s[5:7])
-	day, ok3 := atoiFixed(s[8:10])
-	hour, ok4 := atoiFixed(s[11:13])
-	minute, ok5 := atoiFixed(s[14:16])
-	sec, ok6 := atoiFixed(s[17:19])
-	micro, ok7 := atoiFixed(s[20:26])
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 ||
-		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+	// Every other position is a digit: check each once, then the fields
+	// are plain arithmetic.
+	for _, k := range timeDigits {
+		if s[k]-'0' > 9 {
+			return time.Time{}, false
+		}
+	}
+	d := func(k int) int { return int(s[k] - '0') }
+	year := d(0)*1000 + d(1)*100 + d(2)*10 + d(3)
+	month, day := d(5)*10+d(6), d(8)*10+d(9)
+	hour, minute, sec := d(11)*10+d(12), d(14)*10+d(15), d(17)*10+d(18)
+	micro := d(20)*100000 + d(21)*10000 + d(22)*1000 + d(23)*100 + d(24)*10 + d(25)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
 		hour >= 24 || minute >= 60 || sec >= 60 {
 		return time.Time{}, false
 	}
@@ -157,16 +161,8 @@ func daysSinceEpoch(year, month, day int) int64 {
 	return era*146097 + doe - 719468
 }
 
-func atoiFixed(b []byte) (int, bool) {
-	v := 0
-	for _, c := range b {
-		if !isDigit(c) {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
-	}
-	return v, true
-}
+// timeDigits are the positions of digits in TimeLayout.
+var timeDigits = [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25}
 
 func daysIn(month, year int) int {
 	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
