@@ -86,7 +86,6 @@ func (v *Verifier) Add(rec Record, storedPrevHash, storedHash string) {
 // storedEvent is one event as read, with what reading it found out.
 type storedEvent struct {
 	rec     Record
-	hints   canonicalHints
 	invalid error // why rec is not a valid record, if it is not
 	prev    tlog.Hash
 	prevErr error // stored prev_hash was not a hash
@@ -120,7 +119,7 @@ func (v *Verifier) add(ev *storedEvent) {
 	leaf := ev.leaf
 	if !ev.leafSet {
 		v.buf = append(v.buf[:0], 0x00) // RFC 6962 leaf prefix, see LeafHash
-		v.buf = rec.appendCanonical(v.buf, ev.hints)
+		v.buf = rec.AppendCanonical(v.buf)
 		leaf = tlog.Hash(sha256.Sum256(v.buf))
 	}
 
