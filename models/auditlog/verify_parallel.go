@@ -145,8 +145,9 @@ func (b *lineBatch) parse(ps *parseStage) {
 		} else {
 			rest = nil
 		}
-		// The reader never grows a batch past maxLineBytes+1, but a line
-		// of exactly that length with its newline can still be here.
+		// The reader skips a line once it has more than maxLineBytes
+		// without a newline, but one that ends just past the limit, inside
+		// the batch, arrives whole.
 		tooLong := len(line) > maxLineBytes
 		b.parsed = append(b.parsed, parsedLine{})
 		ps.line(&b.parsed[len(b.parsed)-1], trimEOL(line), n, tooLong, true)
