@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"golang.org/x/mod/sumdb/note"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
@@ -76,6 +77,31 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL"
 }
 
+// sqliteOpenPatience is how long opening a SQLite file keeps trying while
+// the file is busy: as long as the busy timeout in sqliteDSN.
+const sqliteOpenPatience = 5 * time.Second
+
+// openSQLite opens a SQLite database, trying again while it is busy. The
+// first connection to a fresh file switches it to WAL, which needs the
+// file to itself; a second process opening it at that moment is told
+// SQLITE_BUSY at once rather than made to wait, because SQLite does not
+// wait on a lock upgrade that could deadlock.
+func openSQLite(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, error) {
+	deadline := time.Now().Add(sqliteOpenPatience)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		db, err := gorm.Open(sqlite.Open(dsn), cfg)
+		var lite sqlite3.Error
+		if err == nil || !errors.As(err, &lite) || lite.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return db, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (while the database was busy: %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+	}
+}
+
 // Open connects to the database named by dsn and runs pending migrations.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{
@@ -101,19 +127,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		NowFunc:                func() time.Time { return s.now().UTC().Truncate(time.Microsecond) },
 		TranslateError:         true,
 	}
-	var dialector gorm.Dialector
+	var db *gorm.DB
+	var err error
 	switch s.dialect {
 	case Postgres:
-		dialector = postgres.Open(dsn)
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
 	default:
 		if dir := filepath.Dir(strings.TrimPrefix(dsn, "file:")); dir != "." && !strings.HasPrefix(dsn, "file:") {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("create database directory %s: %w", dir, err)
 			}
 		}
-		dialector = sqlite.Open(sqliteDSN(dsn))
+		db, err = openSQLite(ctx, sqliteDSN(dsn), cfg)
 	}
-	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
 	}
