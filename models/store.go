@@ -74,12 +74,13 @@ func sqliteDSN(path string) string {
 	if strings.HasPrefix(path, "file:") {
 		return path
 	}
-	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL"
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL",
+		path, sqliteBusyTimeout.Milliseconds())
 }
 
-// sqliteOpenPatience is how long opening a SQLite file keeps trying while
-// the file is busy: as long as the busy timeout in sqliteDSN.
-const sqliteOpenPatience = 5 * time.Second
+// sqliteBusyTimeout is how long a statement waits for a busy SQLite file,
+// and how long opening one keeps trying.
+const sqliteBusyTimeout = 5 * time.Second
 
 // openSQLite opens a SQLite database, trying again while it is busy. The
 // first connection to a fresh file switches it to WAL, which needs the
@@ -87,7 +88,7 @@ const sqliteOpenPatience = 5 * time.Second
 // SQLITE_BUSY at once rather than made to wait, because SQLite does not
 // wait on a lock upgrade that could deadlock.
 func openSQLite(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, error) {
-	deadline := time.Now().Add(sqliteOpenPatience)
+	deadline := time.Now().Add(sqliteBusyTimeout)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
 		db, err := gorm.Open(sqlite.Open(dsn), cfg)
 		var lite sqlite3.Error
